@@ -1,0 +1,1 @@
+"""Dedup's domain: normalisation and matching, plain Python."""

@@ -1,0 +1,1 @@
+"""Qualification's domain: plain Python."""

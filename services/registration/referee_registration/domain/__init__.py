@@ -1,0 +1,1 @@
+"""Registration's domain: plain Python, no frameworks."""

@@ -1,0 +1,22 @@
+"""Settlement's Kafka subscribers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from referee_shared.events.envelope import Envelope
+from referee_shared.kafka.consumer import Delivery, EventConsumer
+from referee_shared.topics import DEALS_CLOSED, SETTLEMENTS_PAYMENTS
+
+from .usecases import Settlement
+
+
+def register_handlers(consumer: EventConsumer, settlement: Settlement) -> None:
+    async def on_deal(event: Envelope[Any], _delivery: Delivery) -> None:
+        await settlement.deal_event(event)
+
+    async def on_payment(event: Envelope[Any], _delivery: Delivery) -> None:
+        await settlement.payment(event)
+
+    consumer.on(DEALS_CLOSED, on_deal)
+    consumer.on(SETTLEMENTS_PAYMENTS, on_payment)

@@ -1,0 +1,36 @@
+"""Running a service's Alembic migrations from its own process at start-up."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+def alembic_config(script_location: Path) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    return config
+
+
+async def upgrade_to_head(engine: AsyncEngine, script_location: Path) -> None:
+    """Apply pending migrations; on PostgreSQL an advisory lock keeps two starting instances apart."""
+    async with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            lock_key = zlib.crc32(str(script_location).encode())
+            await connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": lock_key})
+        await connection.run_sync(_upgrade, script_location)
+        await connection.commit()
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key})
+            await connection.commit()
+
+
+def _upgrade(connection: Connection, script_location: Path) -> None:
+    config = alembic_config(script_location)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")

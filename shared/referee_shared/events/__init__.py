@@ -1,0 +1,1 @@
+"""The event contract: envelope, payload models per topic, and the catalogue that decodes them."""

@@ -1,0 +1,56 @@
+"""Decoding raw Kafka values into typed envelopes, with a clear reason when that is impossible."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..topics import Topic
+from .envelope import Envelope, Payload
+
+
+class UndecodableMessage(Exception):
+    """A message no consumer can act on; the reason goes to the dead-letter record."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(p) for p in item["loc"]) or "(root)"
+        parts.append(f"{where}: {item['msg']}")
+    more = f" (+{error.error_count() - 5} more)" if error.error_count() > 5 else ""
+    return "; ".join(parts) + more
+
+
+def decode(topic: Topic, raw: bytes) -> Envelope[Any]:
+    """Parse and validate a message of ``topic``; raise UndecodableMessage saying what is wrong."""
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UndecodableMessage(f"not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise UndecodableMessage("not a JSON object")
+    event_type, version = document.get("type"), document.get("schema_version")
+    candidates = [p for p in topic.payloads if p.event_type == event_type]
+    if not candidates:
+        known = ", ".join(sorted(p.event_type for p in topic.payloads))
+        raise UndecodableMessage(f"unknown event type {event_type!r} on {topic.name}; expected one of: {known}")
+    model = _version(candidates, str(event_type), version)
+    try:
+        return Envelope[model].model_validate(document)  # type: ignore[valid-type]
+    except ValidationError as exc:
+        raise UndecodableMessage(f"invalid {event_type} v{version}: {_describe(exc)}") from exc
+
+
+def _version(candidates: list[type[Payload]], event_type: str, version: object) -> type[Payload]:
+    for model in candidates:
+        if model.schema_version == version:
+            return model
+    supported = ", ".join(str(m.schema_version) for m in candidates)
+    raise UndecodableMessage(f"unknown schema version {version!r} for {event_type}; supported: {supported}")

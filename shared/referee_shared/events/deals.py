@@ -1,0 +1,52 @@
+"""Payloads of deals.closed: a deal won or lost, and later a refund or cancellation of it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from .common import Channel, CurrencyCode, Money, PartyId, Ratio, Strict
+from .envelope import Payload
+
+
+class DealOutcome(StrEnum):
+    WON = "won"
+    LOST = "lost"
+
+
+class Contributor(Strict):
+    """A party that helped win the deal, with the share the parties agreed where they did."""
+
+    party_id: PartyId
+    channel: Channel
+    ratio: Ratio | None = None
+
+
+class DealClosed(Payload):
+    event_type = "deal.closed"
+
+    deal_id: str = Field(min_length=1, max_length=64)
+    lead_id: UUID
+    outcome: DealOutcome
+    amount: Money = Field(ge=0)
+    currency: CurrencyCode = "CNY"
+    closed_at: AwareDatetime
+    contributors: list[Contributor] = Field(default_factory=list, max_length=20)
+
+
+class ReversalKind(StrEnum):
+    REFUND = "refund"
+    CANCELLATION = "cancellation"
+
+
+class DealReversed(Payload):
+    """A refund or cancellation of a closed deal; settlement nets the original statement to zero."""
+
+    event_type = "deal.reversed"
+
+    deal_id: str = Field(min_length=1, max_length=64)
+    kind: ReversalKind
+    reason: str = Field(min_length=1, max_length=1000)
+    reversed_at: AwareDatetime

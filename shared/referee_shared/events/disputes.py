@@ -1,0 +1,58 @@
+"""Payloads of disputes.opened and disputes.rulings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from .common import Attachment, PartyId, Ratio, Strict
+from .envelope import Payload
+
+
+class OpenedBy(StrEnum):
+    PARTNER = "partner"
+    HQ = "hq"
+
+
+class DisputeOpened(Payload):
+    event_type = "dispute.opened"
+
+    dispute_id: UUID
+    opened_by: OpenedBy
+    claimant_id: PartyId
+    respondent_ids: list[PartyId] = Field(min_length=1, max_length=10)
+    lead_id: UUID | None = Field(default=None, description="the contested lead, if the claim names one")
+    customer_key: str | None = Field(default=None, description="dedup's customer identity, if no lead is named")
+    claim: str = Field(min_length=1, max_length=8000)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=50)
+
+
+class RulingOutcome(StrEnum):
+    UPHELD = "upheld"
+    TRANSFERRED = "transferred"
+    SHARED = "shared"
+    DISMISSED = "dismissed"
+
+
+class CreditShare(Strict):
+    party_id: PartyId
+    ratio: Ratio
+
+
+class DisputeRuling(Payload):
+    event_type = "dispute.ruling"
+
+    dispute_id: UUID
+    outcome: RulingOutcome
+    reason: str = Field(min_length=1, max_length=8000)
+    decided_by: PartyId
+    level: int = Field(ge=1, le=2, description="1: regional reviewer, 2: HQ arbiter")
+    lead_id: UUID | None = None
+    new_holder_id: PartyId | None = None
+    shares: list[CreditShare] = Field(default_factory=list)
+    rule_set: str
+    rule_version: int
+    evidence_digest: str = Field(description="hash of the evidence bundle the ruling relied on")
+    decided_at: AwareDatetime

@@ -1,0 +1,65 @@
+"""Internal payloads of the shared reviewer inbox.
+
+Any workflow that needs a human opens a task (published on tasks.events); the registration
+service keeps the inbox, and completing a task sends the decision to the workflow that owns it
+as the Temporal update named in the task.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, Field
+
+from .common import PartyId
+from .envelope import Payload
+
+
+class TaskKind(StrEnum):
+    LOCK_EXTENSION = "lock_extension"
+    DUPLICATE_REVIEW = "duplicate_review"
+    QUALIFICATION_REVIEW = "qualification_review"
+    DISPUTE_REVIEW = "dispute_review"
+    SETTLEMENT_APPROVAL = "settlement_approval"
+
+
+class TaskOpened(Payload):
+    event_type = "task.opened"
+
+    task_id: str = Field(min_length=1, max_length=120, description="stable business key, e.g. ext-<lock>-1")
+    kind: TaskKind
+    title: str
+    role: str = Field(description="who may act: reviewer, arbiter, finance, admin")
+    level: int = Field(default=1, ge=1, description="escalation level; 2 = HQ")
+    workflow_id: str
+    update_name: str = Field(description="Temporal update that receives the TaskDecision")
+    choices: list[str] = Field(min_length=1)
+    details: dict[str, Any] = Field(default_factory=dict)
+    due_at: AwareDatetime | None = None
+    region: str | None = None
+    subject_party_ids: list[PartyId] = Field(default_factory=list)
+    opened_at: AwareDatetime
+
+
+class TaskClosed(Payload):
+    event_type = "task.closed"
+
+    task_id: str
+    outcome: str = Field(description="the choice made, or 'escalated', 'expired', 'withdrawn'")
+    decided_by: str | None = None
+    reason: str = ""
+    closed_at: AwareDatetime
+
+
+class TaskDecision(Payload):
+    """What a reviewer decided on a task; the argument of the owning workflow's update."""
+
+    event_type = "task.decision"
+
+    task_id: str
+    choice: str
+    reason: str = Field(min_length=1, max_length=4000)
+    decided_by: str
+    role: str
+    details: dict[str, Any] = Field(default_factory=dict)

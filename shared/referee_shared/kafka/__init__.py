@@ -1,0 +1,1 @@
+"""Kafka plumbing: broker factory, publishing, consuming with dead letters, topic administration."""

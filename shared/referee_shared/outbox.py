@@ -1,0 +1,159 @@
+"""The transactional outbox: an event is written in the same transaction as the change that implies it,
+and a relay publishes it afterwards, so the database and the topics cannot diverge."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .clock import Clock
+from .db.messaging import MessagingTables
+from .events.envelope import Envelope, Payload, envelope_json, new_envelope
+from .kafka.publisher import Record, RecordSender
+from .topics import Topic
+
+log = logging.getLogger(__name__)
+
+
+class Transaction:
+    """One database transaction of a service, able to record outgoing events and processed ones."""
+
+    def __init__(
+        self, session: AsyncSession, tables: MessagingTables, producer: str, topic_prefix: str, clock: Clock
+    ) -> None:
+        self.session = session
+        self._tables = tables
+        self._producer = producer
+        self._prefix = topic_prefix
+        self.clock = clock
+        self.emitted: list[Envelope[Any]] = []
+
+    async def first_time(self, consumer: str, event_id: UUID) -> bool:
+        """Record that ``consumer`` processed ``event_id``; False if it already had (a redelivery)."""
+        table = self._tables.processed_events
+        values = {"consumer": consumer, "event_id": event_id, "processed_at": self.clock.now()}
+        dialect = self.session.get_bind().dialect.name
+        statement: Any
+        if dialect == "postgresql":
+            statement = pg_insert(table).values(**values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite_insert(table).values(**values).on_conflict_do_nothing()
+        else:  # pragma: no cover - only the two supported databases
+            raise RuntimeError(f"unsupported database {dialect}")
+        result = await self.session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def emit(
+        self, topic: Topic, key: str | None, payload: Payload, *, correlation_id: str | None = None
+    ) -> Envelope[Any]:
+        """Queue an event for publishing once this transaction commits."""
+        envelope = new_envelope(
+            payload, producer=self._producer, occurred_at=self.clock.now(), correlation_id=correlation_id
+        )
+        await self.session.execute(
+            insert(self._tables.outbox).values(
+                event_id=envelope.event_id,
+                topic=topic.full_name(self._prefix),
+                key=key,
+                value=envelope_json(envelope),
+                headers=_headers(envelope),
+                created_at=envelope.occurred_at,
+            )
+        )
+        self.emitted.append(envelope)
+        return envelope
+
+
+def _headers(envelope: Envelope[Any]) -> dict[str, str]:
+    return {
+        "event-id": str(envelope.event_id),
+        "event-type": envelope.type,
+        "schema-version": str(envelope.schema_version),
+        "correlation-id": envelope.correlation_id,
+        "producer": envelope.producer,
+    }
+
+
+class Transactions:
+    """Opens transactions and wakes the relay when one that emitted events commits."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        *,
+        producer: str,
+        topic_prefix: str,
+        clock: Clock,
+    ) -> None:
+        self.sessions = sessions
+        self.tables = tables
+        self.producer = producer
+        self.topic_prefix = topic_prefix
+        self.clock = clock
+        self.committed = asyncio.Event()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[Transaction]:
+        async with self.sessions() as session, session.begin():
+            tx = Transaction(session, self.tables, self.producer, self.topic_prefix, self.clock)
+            yield tx
+        if tx.emitted:
+            self.committed.set()
+
+
+class OutboxRelay:
+    """Publishes outbox rows in id order and marks them published; safe to run in several instances."""
+
+    def __init__(
+        self, transactions: Transactions, sender: RecordSender, *, poll_seconds: float, batch_size: int = 500
+    ) -> None:
+        self._tx = transactions
+        self._sender = sender
+        self._poll_seconds = poll_seconds
+        self._batch_size = batch_size
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; returns how many were published."""
+        table = self._tx.tables.outbox
+        async with self._tx.sessions() as session, session.begin():
+            query = (
+                select(table.c.id, table.c.topic, table.c.key, table.c.value, table.c.headers)
+                .where(table.c.published_at.is_(None))
+                .order_by(table.c.id)
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            rows = (await session.execute(query)).all()
+            if not rows:
+                return 0
+            await self._sender.send(
+                [Record(row.topic, row.key.encode() if row.key else None, row.value, dict(row.headers)) for row in rows]
+            )
+            await session.execute(
+                update(table).where(table.c.id.in_([row.id for row in rows])).values(published_at=self._tx.clock.now())
+            )
+            return len(rows)
+
+    async def run(self) -> None:
+        """Publish until cancelled: straight after a commit that emitted, or every poll interval."""
+        while True:
+            self._tx.committed.clear()
+            try:
+                while await self.publish_pending():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a broker or database outage: keep the rows and try again later
+                log.exception("outbox relay failed; retrying")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._tx.committed.wait(), timeout=self._poll_seconds)

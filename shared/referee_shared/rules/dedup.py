@@ -1,0 +1,26 @@
+"""Matching thresholds and how large accounts are sliced."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class SliceBy(StrEnum):
+    NONE = "none"
+    DEPARTMENT = "department"
+
+
+class DedupRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate_threshold: float = Field(default=0.92, ge=0, le=1, description="score at or above: duplicate")
+    possible_threshold: float = Field(default=0.75, ge=0, le=1, description="score at or above: possible duplicate")
+    slice_by: SliceBy = Field(default=SliceBy.NONE, description="how large accounts are split between agents")
+
+    @model_validator(mode="after")
+    def _possible_below_duplicate(self) -> DedupRules:
+        if self.possible_threshold > self.duplicate_threshold:
+            raise ValueError("possible_threshold must not exceed duplicate_threshold")
+        return self

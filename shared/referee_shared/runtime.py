@@ -1,0 +1,131 @@
+"""What every service process runs: database, migrations, Kafka consumers, outbox relay, Temporal worker.
+
+A service's composition root (its ``app.py``) builds one ServiceRuntime, registers its handlers,
+workflows and routes on it, and hands it to ``build_http_app``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy import text
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from .clock import Clock, SystemClock
+from .db.engine import make_engine, make_sessions
+from .db.messaging import MessagingTables
+from .db.migrate import upgrade_to_head
+from .kafka.broker import make_broker
+from .kafka.consumer import EventConsumer
+from .kafka.publisher import BrokerSender
+from .outbox import OutboxRelay, Transactions
+from .rules.rulebook import RuleBook
+from .settings import ServiceSettings
+from .temporal import connect_temporal
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        tables: MessagingTables,
+        migrations: Path,
+        clock: Clock | None = None,
+        uses_temporal: bool = True,
+        broker: KafkaBroker | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.engine = make_engine(settings.resolved_database_url())
+        self.sessions = make_sessions(self.engine)
+        self.transactions = Transactions(
+            self.sessions, tables, producer=settings.service_name, topic_prefix=settings.topic_prefix, clock=self.clock
+        )
+        self.broker = broker or make_broker(settings)
+        self.sender = BrokerSender(self.broker)
+        self.consumer = EventConsumer(
+            self.broker,
+            self.sender,
+            group=settings.service_name,
+            topic_prefix=settings.topic_prefix,
+            clock=self.clock,
+            max_attempts=settings.consumer_max_attempts,
+        )
+        self.relay = OutboxRelay(self.transactions, self.sender, poll_seconds=settings.outbox_poll_seconds)
+        self.rules = RuleBook.load(settings.rules_dir)
+        self._migrations = migrations
+        self._uses_temporal = uses_temporal
+        self._temporal: Client | None = None
+        self._workflows: Sequence[type] = ()
+        self._activities: Sequence[Callable[..., Any]] = ()
+        self._worker: Worker | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def temporal(self) -> Client:
+        if self._temporal is None:
+            raise RuntimeError("Temporal client is available only after the runtime started")
+        return self._temporal
+
+    def run_worker(self, workflows: Sequence[type], activities: Sequence[Callable[..., Any]]) -> None:
+        """Host these workflows and activities on the service's task queue once started."""
+        self._workflows, self._activities = workflows, activities
+
+    async def migrate(self) -> None:
+        await upgrade_to_head(self.engine, self._migrations)
+
+    async def start(self) -> None:
+        await self.migrate()
+        if self._uses_temporal:
+            self._temporal = await connect_temporal(self.settings)
+            if self._workflows or self._activities:
+                self._worker = Worker(
+                    self._temporal,
+                    task_queue=self.settings.task_queue(),
+                    workflows=list(self._workflows),
+                    activities=list(self._activities),
+                )
+                self._tasks.append(asyncio.create_task(self._worker.run(), name="temporal-worker"))
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        await self.broker.start()
+        log.info("service started", extra={"task_queue": self.settings.task_queue()})
+
+    async def stop(self) -> None:
+        await self.broker.stop()
+        if self._worker is not None:
+            await self._worker.shutdown()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.engine.dispose()
+
+    async def health(self) -> dict[str, str]:
+        """Each dependency's state; the service is healthy when all say ok."""
+        checks: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"failing: {exc!r}"
+        checks["kafka"] = "ok" if await self.broker.ping(timeout=2.0) else "failing: no answer"
+        if self._uses_temporal:
+            try:
+                await self.temporal.service_client.check_health(timeout=timedelta(seconds=2))
+                checks["temporal"] = "ok"
+            except Exception as exc:
+                checks["temporal"] = f"failing: {exc!r}"
+        return checks

@@ -1,0 +1,53 @@
+"""Settings shared by every service, read from environment variables (prefix ``REFEREE_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ServiceSettings(BaseSettings):
+    """What every service process needs; each service subclasses it for its own extras."""
+
+    model_config = SettingsConfigDict(env_prefix="REFEREE_", extra="ignore")
+
+    service_name: str = "referee"
+    instance_id: str = Field(default="1", description="distinguishes two instances of one service")
+    data_dir: Path = REPO_ROOT / ".referee"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_prefix: str = Field(
+        default="", description="namespaces every topic and consumer group, so test runs never collide"
+    )
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    database_url: str = Field(
+        default="", description="SQLAlchemy async URL; empty means a SQLite file in data_dir/services"
+    )
+    rules_dir: Path = REPO_ROOT / "rules"
+    auth_secret: str = Field(
+        default="referee-local-development-secret-change-me",
+        description="HMAC key for signed API tokens; shared by all services",
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    outbox_poll_seconds: float = 0.5
+    consumer_max_attempts: int = Field(
+        default=5, description="a message failing this often for reasons other than bad input is dead-lettered"
+    )
+
+    def resolved_database_url(self) -> str:
+        """The configured database, or the service's own SQLite file by default."""
+        if self.database_url:
+            return self.database_url
+        path = self.data_dir / "services" / f"{self.service_name}.db"
+        return f"sqlite+aiosqlite:///{path}"
+
+    def task_queue(self, service: str | None = None) -> str:
+        """The Temporal task queue of a service, namespaced like the topics."""
+        return f"{self.topic_prefix}{service or self.service_name}"

@@ -1,0 +1,56 @@
+"""Test data that reads like the brief: partners, customers and registrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from stdnum.cn import uscc as uscc_checker
+
+from referee_shared.events.common import Channel, CustomerIdentity
+from referee_shared.events.envelope import Envelope, Payload, new_envelope
+from referee_shared.events.leads import LeadSubmitted
+
+# Valid unified social credit codes (checksums verified by python-stdnum).
+USCC_HANGZHOU_BUILDER = "91330106MA27Y5AB3B"
+USCC_SHANGHAI_BUILDER = "91310000132149237G"
+
+
+def make_uscc(serial: int, region_code: str = "330106") -> str:
+    """A valid unified social credit code for test customer number ``serial``."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body, n = "", serial
+    for _ in range(9):
+        body, n = alphabet[n % len(alphabet)] + body, n // len(alphabet)
+    stem = f"91{region_code}{body}"
+    return stem + uscc_checker.calc_check_digit(stem)
+
+
+def customer(name: str = "杭州滨江建设有限公司", **fields: Any) -> CustomerIdentity:
+    defaults: dict[str, Any] = {"province": "浙江省", "city": "杭州市", "address": "浙江省杭州市滨江区江南大道100号"}
+    return CustomerIdentity(name=name, **{**defaults, **fields})
+
+
+def submission(
+    partner_id: str = "dealer-hangzhou",
+    *,
+    who: CustomerIdentity | None = None,
+    product_line: str = "tiles",
+    channel: Channel = Channel.DEALER,
+    amount: str = "250000",
+    lead_id: UUID | None = None,
+) -> LeadSubmitted:
+    return LeadSubmitted(
+        lead_id=lead_id or uuid4(),
+        partner_id=partner_id,
+        channel=channel,
+        customer=who or customer(),
+        product_line=product_line,
+        estimated_amount=Decimal(amount),
+    )
+
+
+def envelope(payload: Payload, producer: str = "partner-portal") -> Envelope[Any]:
+    return new_envelope(payload, producer=producer, occurred_at=datetime.now(UTC))

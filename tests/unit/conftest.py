@@ -1,0 +1,104 @@
+"""All five services wired to one in-memory broker (faststream's TestKafkaBroker) and SQLite files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
+
+from referee_arbitration.app import build_runtime as build_arbitration
+from referee_arbitration.settings import ArbitrationSettings
+from referee_dedup.app import build_runtime as build_dedup
+from referee_dedup.settings import DedupSettings
+from referee_qualification.app import build_runtime as build_qualification
+from referee_qualification.settings import QualificationSettings
+from referee_registration.app import build_runtime as build_registration
+from referee_registration.settings import RegistrationSettings
+from referee_registration.workflows.models import LockInput
+from referee_settlement.app import build_runtime as build_settlement
+from referee_settlement.settings import SettlementSettings
+from referee_shared.events.catalog import decode
+from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.runtime import ServiceRuntime
+from referee_shared.topics import LEADS_DECISIONS, LEADS_LOCKS, Topic
+
+
+class RecordingLocks:
+    """Stands in for Temporal in in-memory tests: remembers which lock workflows were started."""
+
+    def __init__(self) -> None:
+        self.started: list[LockInput] = []
+
+    async def start_lock(self, lock: LockInput) -> None:
+        self.started.append(lock)
+
+
+@dataclass
+class InMemorySystem:
+    broker: KafkaBroker
+    runtimes: dict[str, ServiceRuntime]
+    locks: RecordingLocks
+    seen: dict[str, list[bytes]] = field(default_factory=dict)
+
+    async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
+        await self.publish_raw(topic, envelope_json(event), key)
+
+    async def publish_raw(self, topic: Topic, value: bytes, key: str | None = None) -> None:
+        await self.broker.publish(value, topic.name, key=key.encode() if key else None)
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Relay every outbox until no service has anything left to publish."""
+        while sum([await runtime.relay.publish_pending() for runtime in self.runtimes.values()]):
+            pass
+
+    def events(self, topic: Topic) -> list[Envelope[Any]]:
+        return [decode(topic, raw) for raw in self.seen.get(topic.name, [])]
+
+    def raw(self, topic_name: str) -> list[bytes]:
+        return self.seen.get(topic_name, [])
+
+
+WATCHED = (
+    LEADS_DECISIONS.name,
+    LEADS_LOCKS.name,
+    "deadletter.registration",
+    "deadletter.dedup",
+    "deadletter.qualification",
+    "deadletter.settlement",
+    "deadletter.arbitration",
+)
+
+
+@pytest.fixture
+async def system(tmp_path: Path) -> AsyncIterator[InMemorySystem]:
+    broker = KafkaBroker()
+    locks = RecordingLocks()
+    common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1}
+    runtimes = {
+        "registration": build_registration(RegistrationSettings(**common), broker=broker, locks=locks)[0],
+        "dedup": build_dedup(DedupSettings(**common), broker=broker)[0],
+        "qualification": build_qualification(QualificationSettings(**common), broker=broker)[0],
+        "arbitration": build_arbitration(ArbitrationSettings(**common), broker=broker)[0],
+        "settlement": build_settlement(SettlementSettings(**common), broker=broker)[0],
+    }
+    built = InMemorySystem(broker, runtimes, locks)
+    for name in WATCHED:
+
+        def remember(topic: str) -> Any:
+            async def watch(msg: KafkaMessage) -> None:
+                built.seen.setdefault(topic, []).append(msg.body)
+
+            return watch
+
+        broker.subscriber(name, group_id=f"test-watch-{name}")(remember(name))
+    async with TestKafkaBroker(broker):
+        for runtime in runtimes.values():
+            await runtime.migrate()
+        yield built
+    for runtime in runtimes.values():
+        await runtime.engine.dispose()
