@@ -1,1 +1,12 @@
-def app() -> None: ...
+"""The operator CLI, ``referee``: one home for every operator command, grouped by concern."""
+
+from __future__ import annotations
+
+import typer
+
+from . import db, infra, tokens
+
+app = typer.Typer(help="Referee operator commands.", no_args_is_help=True)
+app.add_typer(infra.app, name="infra")
+app.add_typer(tokens.app, name="token")
+app.add_typer(db.app, name="db")

@@ -48,6 +48,10 @@ class ServiceSettings(BaseSettings):
         path = self.data_dir / "services" / f"{self.service_name}.db"
         return f"sqlite+aiosqlite:///{path}"
 
+    def workflow_id(self, kind: str, key: object) -> str:
+        """A workflow id from a business key, namespaced like the topics (so test runs never collide)."""
+        return f"{self.topic_prefix}{kind}-{key}"
+
     def task_queue(self, service: str | None = None) -> str:
         """The Temporal task queue of a service, namespaced like the topics."""
         return f"{self.topic_prefix}{service or self.service_name}"

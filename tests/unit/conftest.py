@@ -32,8 +32,10 @@ class RecordingLocks:
 
     def __init__(self) -> None:
         self.started: list[LockInput] = []
+        self.workflow_ids: list[str] = []
 
-    async def start_lock(self, lock: LockInput) -> None:
+    async def start_lock(self, workflow_id: str, lock: LockInput) -> None:
+        self.workflow_ids.append(workflow_id)
         self.started.append(lock)
 
 

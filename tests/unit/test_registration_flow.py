@@ -40,7 +40,9 @@ async def test_second_partner_registering_the_same_customer_is_rejected_without_
     rejected = decisions[second.lead_id]
     assert rejected.outcome is DecisionOutcome.REJECTED
     assert rejected.reason_code == "duplicate"
-    assert rejected.protected_until == decisions[first.lead_id].lock.expires_at  # type: ignore[union-attr]
+    first_lock = decisions[first.lead_id].lock
+    assert first_lock is not None
+    assert rejected.protected_until == first_lock.expires_at
     assert "dealer-hangzhou" not in rejected.reason
     assert len(system.locks.started) == 1
 

@@ -36,7 +36,7 @@ def build_runtime(
         settings, tables=messaging, migrations=MIGRATIONS, clock=clock, broker=broker, uses_temporal=locks is None
     )
     scheduler = locks or TemporalLockScheduler(lambda: runtime.temporal, settings.task_queue())
-    registration = Registration(runtime.transactions, runtime.rules, scheduler)
+    registration = Registration(runtime.transactions, runtime.rules, scheduler, settings)
     register_handlers(runtime.consumer, registration, runtime.clock)
     runtime.run_worker([LeadLockWorkflow], [LockActivities(registration).end_lock])
     return runtime, registration

@@ -8,5 +8,5 @@ from .workflows.models import LockInput
 
 
 class LockScheduler(Protocol):
-    async def start_lock(self, lock: LockInput) -> None:
+    async def start_lock(self, workflow_id: str, lock: LockInput) -> None:
         """Start the protection-period workflow of a lock; starting it twice is harmless."""

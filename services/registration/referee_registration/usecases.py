@@ -26,12 +26,13 @@ from referee_shared.events.leads import (
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.regions import region_key
 from referee_shared.rules.rulebook import RuleBook, RuleError
+from referee_shared.settings import ServiceSettings
 from referee_shared.topics import DEDUP_REQUESTS, LEADS_DECISIONS, LEADS_LOCKS, QUALIFICATION_CHECKS
 
 from .domain.lifecycle import LeadStatus, transition
 from .ports import LockScheduler
 from .store import Lead, LeadRepository, Lock
-from .workflows.models import LockEnded, LockInput, lock_workflow_id
+from .workflows.models import LOCK_WORKFLOW_KIND, LockEnded, LockInput
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,11 @@ CONSUMER = "registration"
 
 
 class Registration:
-    def __init__(self, transactions: Transactions, rules: RuleBook, locks: LockScheduler) -> None:
+    def __init__(
+        self, transactions: Transactions, rules: RuleBook, locks: LockScheduler, settings: ServiceSettings
+    ) -> None:
         self._tx = transactions
+        self._settings = settings
         self._rules = rules
         self._locks = locks
 
@@ -143,7 +147,7 @@ class Registration:
             expires_at=lead.received_at + timedelta(days=rules.protection.period_days),
             rule_set=rules.id,
             rule_version=rules.version,
-            workflow_id=lock_workflow_id(lead.lead_id),
+            workflow_id=self._settings.workflow_id(LOCK_WORKFLOW_KIND, lead.lead_id),
         )
         LeadRepository(tx.session).add_lock(lock)
         await _decide(
@@ -158,6 +162,7 @@ class Registration:
         # Started before the commit: if the commit fails the verdict is redelivered and the start,
         # keyed by the lead, finds the workflow already running.
         await self._locks.start_lock(
+            lock.workflow_id,
             LockInput(
                 lock_id=lock.lock_id,
                 lead_id=lock.lead_id,
@@ -168,7 +173,7 @@ class Registration:
                 rule_set=lock.rule_set,
                 rule_version=lock.rule_version,
                 protection=rules.protection,
-            )
+            ),
         )
 
     async def end_lock(self, ended: LockEnded) -> None:

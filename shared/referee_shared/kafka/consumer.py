@@ -77,15 +77,19 @@ class EventConsumer:
         self._attempts: dict[tuple[str, int, int], int] = {}
         self.dead_letter_topic = dead_letter_topic(group).full_name(topic_prefix)
 
-    def on(self, topic: Topic, handler: Handler, *, group_suffix: str = "") -> None:
-        """Deliver every valid message of ``topic`` to ``handler``, in partition order."""
+    def on(self, topic: Topic, handler: Handler) -> None:
+        """Deliver every valid message of ``topic`` to ``handler``, in partition order.
+
+        Each subscription is its own consumer group (``<service>.<topic>``): instances of a service
+        share a topic's partitions, and joining one subscription never rebalances the others.
+        """
 
         async def consume(msg: KafkaMessage) -> None:
             await self._consume(topic, handler, msg)
 
         self._broker.subscriber(
             topic.full_name(self._prefix),
-            group_id=f"{self._prefix}{self.group}{group_suffix}",
+            group_id=f"{self._prefix}{self.group}.{topic.name}",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             title=f"{self.group}:{topic.name}",

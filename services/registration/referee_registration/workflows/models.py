@@ -31,5 +31,4 @@ class LockEnded(BaseModel):
     reason: str
 
 
-def lock_workflow_id(lead_id: UUID) -> str:
-    return f"lead-lock-{lead_id}"
+LOCK_WORKFLOW_KIND = "lead-lock"

@@ -10,7 +10,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from .lead_lock import LeadLockWorkflow
-from .models import LockInput, lock_workflow_id
+from .models import LockInput
 
 
 class TemporalLockScheduler:
@@ -18,13 +18,13 @@ class TemporalLockScheduler:
         self._client = client
         self._task_queue = task_queue
 
-    async def start_lock(self, lock: LockInput) -> None:
+    async def start_lock(self, workflow_id: str, lock: LockInput) -> None:
         # A workflow that ran and ended already makes this start a redelivery: nothing to do.
         with suppress(WorkflowAlreadyStartedError):
             await self._client().start_workflow(
                 LeadLockWorkflow.run,
                 lock,
-                id=lock_workflow_id(lock.lead_id),
+                id=workflow_id,
                 task_queue=self._task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -1,0 +1,247 @@
+"""The real system for integration tests: services in-process against the real Kafka, Temporal and
+PostgreSQL, each test stack under its own topic prefix and databases so stacks never see each other."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from temporalio.client import Client
+
+from referee_arbitration.app import build_runtime as build_arbitration
+from referee_arbitration.settings import ArbitrationSettings
+from referee_dedup.app import build_runtime as build_dedup
+from referee_dedup.settings import DedupSettings
+from referee_qualification.app import build_runtime as build_qualification
+from referee_qualification.settings import QualificationSettings
+from referee_registration.app import build_runtime as build_registration
+from referee_registration.settings import RegistrationSettings
+from referee_settlement.app import build_runtime as build_settlement
+from referee_settlement.settings import SettlementSettings
+from referee_shared.events.catalog import UndecodableMessage, decode
+from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.kafka.admin import create_topics, delete_topics
+from referee_shared.runtime import ServiceRuntime
+from referee_shared.settings import ServiceSettings
+from referee_shared.temporal import connect_temporal
+from referee_shared.topics import Topic, all_topics_with_dead_letters
+
+KAFKA = os.environ.get("REFEREE_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+TEMPORAL = os.environ.get("REFEREE_TEMPORAL_ADDRESS", "127.0.0.1:7233")
+POSTGRES = os.environ.get("REFEREE_TEST_POSTGRES", "postgresql://referee:referee@127.0.0.1:55432")
+
+BUILDERS: dict[str, tuple[type[ServiceSettings], Callable[..., tuple[ServiceRuntime, Any]]]] = {
+    "registration": (RegistrationSettings, build_registration),
+    "dedup": (DedupSettings, build_dedup),
+    "qualification": (QualificationSettings, build_qualification),
+    "arbitration": (ArbitrationSettings, build_arbitration),
+    "settlement": (SettlementSettings, build_settlement),
+}
+
+
+@dataclass
+class Seen:
+    topic: str
+    key: bytes | None
+    value: bytes
+    broker_time_ms: int
+
+
+class TopicWatcher:
+    """Reads every partition of some topics from the beginning and remembers what it saw."""
+
+    def __init__(self, topic_names: list[str]) -> None:
+        self._names = topic_names
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
+        self.seen: list[Seen] = []
+        self._arrived = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        partitions = [
+            TopicPartition(name, p)
+            for name in self._names
+            for p in sorted(self._consumer.partitions_for_topic(name) or await self._partitions(name))
+        ]
+        self._consumer.assign(partitions)
+        await self._consumer.seek_to_beginning(*partitions)
+        self._task = asyncio.create_task(self._read())
+
+    async def _partitions(self, name: str) -> set[int]:
+        for _ in range(50):
+            await self._consumer._client.force_metadata_update()
+            found = self._consumer.partitions_for_topic(name)
+            if found:
+                return set(found)
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"topic {name} has no partitions")
+
+    async def _read(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=200)
+            if not batches:
+                continue
+            async with self._arrived:
+                for records in batches.values():
+                    self.seen.extend(Seen(r.topic, r.key, r.value, r.timestamp) for r in records)
+                self._arrived.notify_all()
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+        await self._consumer.stop()
+
+    async def wait_for(
+        self, topic_name: str, predicate: Callable[[Seen], bool], *, count: int = 1, timeout: float = 30
+    ) -> list[Seen]:
+        """Wait until ``count`` records of the topic satisfy ``predicate``; fail with what was seen."""
+
+        def matching() -> list[Seen]:
+            return [s for s in self.seen if s.topic == topic_name and predicate(s)]
+
+        async with self._arrived:
+            try:
+                await asyncio.wait_for(self._arrived.wait_for(lambda: len(matching()) >= count), timeout)
+            except TimeoutError:
+                raise AssertionError(
+                    f"waited {timeout}s for {count} matching records on {topic_name}, saw {len(matching())}"
+                ) from None
+            return matching()
+
+
+@dataclass
+class Stack:
+    """One isolated Referee: topics under ``prefix``, one database per service, services in-process."""
+
+    prefix: str
+    instances: dict[str, int]
+    runtimes: dict[str, list[ServiceRuntime]] = field(default_factory=dict)
+    services: dict[str, list[Any]] = field(default_factory=dict)
+    watcher: TopicWatcher | None = None
+    producer: AIOKafkaProducer | None = None
+    temporal: Client | None = None
+
+    @property
+    def database_prefix(self) -> str:
+        return self.prefix.rstrip(".").replace("-", "_")
+
+    def topic(self, topic: Topic) -> str:
+        return topic.full_name(self.prefix)
+
+    def settings(self, service: str, instance: int = 1, **overrides: Any) -> ServiceSettings:
+        settings_type, _ = BUILDERS[service]
+        return settings_type(
+            topic_prefix=self.prefix,
+            instance_id=str(instance),
+            kafka_bootstrap=KAFKA,
+            temporal_address=TEMPORAL,
+            database_url=f"{POSTGRES.replace('postgresql://', 'postgresql+asyncpg://')}/{self.database_prefix}_{service}",
+            outbox_poll_seconds=0.2,
+            log_json=False,
+            **overrides,
+        )
+
+    async def start(self) -> None:
+        await create_topics(KAFKA, self.prefix)
+        await _create_databases([f"{self.database_prefix}_{service}" for service in self.instances])
+        self.temporal = await connect_temporal(self.settings("registration"))
+        for service, count in self.instances.items():
+            _, build = BUILDERS[service]
+            for instance in range(1, count + 1):
+                runtime, use_cases = build(self.settings(service, instance))
+                self.runtimes.setdefault(service, []).append(runtime)
+                self.services.setdefault(service, []).append(use_cases)
+        for runtimes in self.runtimes.values():
+            await runtimes[0].start()  # the first instance migrates before the others start
+            await asyncio.gather(*(runtime.start() for runtime in runtimes[1:]))
+        self.producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5)
+        await self.producer.start()
+        self.watcher = TopicWatcher([t.full_name(self.prefix) for t in all_topics_with_dead_letters()])
+        await self.watcher.start()
+
+    async def stop(self) -> None:
+        if self.watcher:
+            await self.watcher.stop()
+        if self.producer:
+            await self.producer.stop()
+        for runtimes in self.runtimes.values():
+            await asyncio.gather(*(runtime.stop() for runtime in runtimes), return_exceptions=True)
+        await delete_topics(KAFKA, self.prefix)
+        await _drop_databases([f"{self.database_prefix}_{service}" for service in self.instances])
+
+    async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
+        await self.publish_raw(topic, envelope_json(event), key)
+
+    async def publish_raw(self, topic: Topic, value: bytes, key: str | None = None) -> None:
+        assert self.producer is not None
+        await self.producer.send_and_wait(self.topic(topic), value, key=key.encode() if key else None)
+
+    async def events(
+        self, topic: Topic, predicate: Callable[[Envelope[Any]], bool], *, count: int = 1, timeout: float = 30
+    ) -> list[Envelope[Any]]:
+        """Wait for ``count`` decoded events of ``topic`` that satisfy ``predicate``."""
+        assert self.watcher is not None
+
+        def decoded_match(seen: Seen) -> bool:
+            try:
+                return predicate(decode(topic, seen.value))
+            except UndecodableMessage:
+                return False
+
+        found = await self.watcher.wait_for(self.topic(topic), decoded_match, count=count, timeout=timeout)
+        return [decode(topic, s.value) for s in found]
+
+    def all_events(self, topic: Topic) -> list[Envelope[Any]]:
+        assert self.watcher is not None
+        return [decode(topic, s.value) for s in self.watcher.seen if s.topic == self.topic(topic)]
+
+
+def new_prefix(label: str) -> str:
+    return f"it-{label}-{uuid.uuid4().hex[:8]}."
+
+
+async def _create_databases(names: list[str]) -> None:
+    connection = await asyncpg.connect(f"{POSTGRES}/postgres")
+    try:
+        for name in names:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def _drop_databases(names: list[str]) -> None:
+    connection = await asyncpg.connect(f"{POSTGRES}/postgres")
+    try:
+        for name in names:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def infrastructure_problems() -> list[str]:
+    """What of Kafka, Temporal and PostgreSQL is not reachable, with how to start it."""
+    problems = []
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, request_timeout_ms=3000)
+    try:
+        await asyncio.wait_for(producer.start(), 5)
+    except Exception as exc:
+        problems.append(f"Kafka at {KAFKA}: {exc!r}")
+    finally:
+        await producer.stop()
+    try:
+        await asyncio.wait_for(Client.connect(TEMPORAL), 5)
+    except Exception as exc:
+        problems.append(f"Temporal at {TEMPORAL}: {exc!r}")
+    try:
+        connection = await asyncio.wait_for(asyncpg.connect(f"{POSTGRES}/postgres"), 5)
+        await connection.close()
+    except Exception as exc:
+        problems.append(f"PostgreSQL at {POSTGRES}: {exc!r}")
+    return problems
