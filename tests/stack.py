@@ -4,13 +4,16 @@ PostgreSQL, each test stack under its own topic prefix and databases so stacks n
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from temporalio.client import Client
 
@@ -24,6 +27,7 @@ from referee_registration.app import build_runtime as build_registration
 from referee_registration.settings import RegistrationSettings
 from referee_settlement.app import build_runtime as build_settlement
 from referee_settlement.settings import SettlementSettings
+from referee_shared.auth import Role, issue_token
 from referee_shared.events.catalog import UndecodableMessage, decode
 from referee_shared.events.envelope import Envelope, envelope_json
 from referee_shared.kafka.admin import create_topics, delete_topics
@@ -197,6 +201,28 @@ class Stack:
 
         found = await self.watcher.wait_for(self.topic(topic), decoded_match, count=count, timeout=timeout)
         return [decode(topic, s.value) for s in found]
+
+    def http(self, service: str, token: str, instance: int = 0) -> httpx.AsyncClient:
+        """An HTTP client on a running service instance's API (in-process, no port), as the token's bearer."""
+        module = importlib.import_module(f"referee_{service}.app")
+        app = module.build_app(self.runtimes[service][instance], self.services[service][instance])
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url=f"http://{service}",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    def token(
+        self, role: Role, subject: str = "tester", partner_id: str | None = None, regions: list[str] | None = None
+    ) -> str:
+        return issue_token(
+            self.settings("registration").auth_secret,
+            subject=subject,
+            role=role,
+            partner_id=partner_id,
+            regions=regions,
+            now=datetime.now(UTC),
+        )
 
     def all_events(self, topic: Topic) -> list[Envelope[Any]]:
         assert self.watcher is not None

@@ -17,14 +17,29 @@ from referee_dedup.settings import DedupSettings
 from referee_qualification.app import build_runtime as build_qualification
 from referee_qualification.settings import QualificationSettings
 from referee_registration.app import build_runtime as build_registration
+from referee_registration.inbox.usecases import TaskRefused
 from referee_registration.settings import RegistrationSettings
 from referee_registration.workflows.models import LockInput
 from referee_settlement.app import build_runtime as build_settlement
 from referee_settlement.settings import SettlementSettings
 from referee_shared.events.catalog import decode
 from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.topics import LEADS_DECISIONS, LEADS_LOCKS, Topic
+
+
+class RecordingCompleter:
+    """Stands in for Temporal's update call: remembers decisions, refuses the choice 'refuse-me'."""
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[str, str, TaskDecision]] = []
+
+    async def complete(self, workflow_id: str, update_name: str, decision: TaskDecision) -> str:
+        if decision.choice == "refuse-me":
+            raise TaskRefused(409, "the workflow refused the decision: not now")
+        self.delivered.append((workflow_id, update_name, decision))
+        return f"{decision.choice} recorded"
 
 
 class RecordingLocks:
@@ -43,7 +58,9 @@ class RecordingLocks:
 class InMemorySystem:
     broker: KafkaBroker
     runtimes: dict[str, ServiceRuntime]
+    components: dict[str, Any]
     locks: RecordingLocks
+    completer: RecordingCompleter
     seen: dict[str, list[bytes]] = field(default_factory=dict)
 
     async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
@@ -80,15 +97,20 @@ WATCHED = (
 async def system(tmp_path: Path) -> AsyncIterator[InMemorySystem]:
     broker = KafkaBroker()
     locks = RecordingLocks()
+    completer = RecordingCompleter()
     common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1}
-    runtimes = {
-        "registration": build_registration(RegistrationSettings(**common), broker=broker, locks=locks)[0],
-        "dedup": build_dedup(DedupSettings(**common), broker=broker)[0],
-        "qualification": build_qualification(QualificationSettings(**common), broker=broker)[0],
-        "arbitration": build_arbitration(ArbitrationSettings(**common), broker=broker)[0],
-        "settlement": build_settlement(SettlementSettings(**common), broker=broker)[0],
+    built_services = {
+        "registration": build_registration(
+            RegistrationSettings(**common), broker=broker, locks=locks, completer=completer
+        ),
+        "dedup": build_dedup(DedupSettings(**common), broker=broker),
+        "qualification": build_qualification(QualificationSettings(**common), broker=broker),
+        "arbitration": build_arbitration(ArbitrationSettings(**common), broker=broker),
+        "settlement": build_settlement(SettlementSettings(**common), broker=broker),
     }
-    built = InMemorySystem(broker, runtimes, locks)
+    runtimes = {name: runtime for name, (runtime, _) in built_services.items()}
+    components = {name: parts for name, (_, parts) in built_services.items()}
+    built = InMemorySystem(broker, runtimes, components, locks, completer)
     for name in WATCHED:
 
         def remember(topic: str) -> Any:

@@ -33,12 +33,15 @@ class LeadView(BaseModel):
     lock_expires_at: datetime | None
 
 
+# Module level: FastAPI resolves these annotations by name (postponed evaluation).
+Partner = Annotated[Principal, Depends(require(Role.PARTNER))]
+
+
 def build_router(transactions: Transactions) -> APIRouter:
     router = APIRouter(prefix="/leads", tags=["leads"])
-    partner_only = Depends(require(Role.PARTNER))
 
     @router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Register a customer opportunity")
-    async def submit(submission: LeadSubmitted, principal: Annotated[Principal, partner_only]) -> SubmissionAccepted:
+    async def submit(submission: LeadSubmitted, principal: Partner) -> SubmissionAccepted:
         if principal.role is Role.PARTNER and submission.partner_id != principal.partner_id:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "a partner may only register in its own name")
         async with transactions.begin() as tx:
@@ -46,7 +49,7 @@ def build_router(transactions: Transactions) -> APIRouter:
         return SubmissionAccepted(lead_id=submission.lead_id)
 
     @router.get("/{lead_id}", summary="Status and lock expiry of one of your own leads")
-    async def read(lead_id: UUID, principal: Annotated[Principal, partner_only]) -> LeadView:
+    async def read(lead_id: UUID, principal: Partner) -> LeadView:
         async with transactions.sessions() as session:
             leads = LeadRepository(session)
             lead = await leads.get(lead_id)

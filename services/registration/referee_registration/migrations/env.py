@@ -1,3 +1,4 @@
+import referee_registration.inbox.store  # noqa: F401  (registers the inbox table)
 from referee_registration.store import Base
 from referee_shared.db.alembic_env import run_migrations
 

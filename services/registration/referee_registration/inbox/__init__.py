@@ -1,0 +1,1 @@
+"""The shared reviewer inbox: every workflow's human tasks in one place, completed by role."""
