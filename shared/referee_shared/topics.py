@@ -27,6 +27,8 @@ class Topic:
     description: str
     partitions: int = SCALE_PARTITIONS
     config: dict[str, str] = field(default_factory=dict)
+    producers: tuple[str, ...] = ()
+    consumers: tuple[str, ...] = ()
 
     def full_name(self, prefix: str = "") -> str:
         return f"{prefix}{self.name}"
@@ -34,130 +36,161 @@ class Topic:
 
 # The broker stamps these records on append: a partner's clock never orders registrations.
 _BROKER_TIME = {"message.timestamp.type": "LogAppendTime"}
+PORTALS, ERP, FINANCE = "partner portals", "ERP", "finance systems"
 
 LEADS_SUBMITTED = Topic(
     "leads.submitted",
-    "lead_id",
-    (LeadSubmitted,),
-    True,
-    "in",
-    "a registration request from a partner portal",
+    key="lead_id",
+    payloads=(LeadSubmitted,),
+    external=True,
+    direction="in",
+    description="a registration request from a partner portal",
     config=_BROKER_TIME,
+    producers=(PORTALS, "registration"),
+    consumers=("registration",),
 )
 LEADS_ACTIVITIES = Topic(
     "leads.activities",
-    "lead_id",
-    (LeadActivity,),
-    True,
-    "in",
-    "a follow-up record (visit, call, meeting, quote, check-in)",
+    key="lead_id",
+    payloads=(LeadActivity,),
+    external=True,
+    direction="in",
+    description="a follow-up record (visit, call, meeting, quote, check-in)",
     config=_BROKER_TIME,
+    producers=(PORTALS,),
+    consumers=(),
 )
 DEALS_CLOSED = Topic(
     "deals.closed",
-    "deal_id",
-    (DealClosed, DealReversed),
-    True,
-    "in",
-    "a lead won or lost with amount and contributors; later a refund or cancellation",
+    key="deal_id",
+    payloads=(DealClosed, DealReversed),
+    external=True,
+    direction="in",
+    description="a lead won or lost with amount and contributors; later a refund or cancellation",
+    producers=(PORTALS, ERP),
+    consumers=("settlement",),
 )
 QUALIFICATIONS_SUBMITTED = Topic(
     "qualifications.submitted",
-    "partner_id",
-    (QualificationSubmitted,),
-    True,
-    "in",
-    "a partner's qualification certificate to review",
+    key="partner_id",
+    payloads=(QualificationSubmitted,),
+    external=True,
+    direction="in",
+    description="a partner's qualification certificate to review",
+    producers=(PORTALS,),
+    consumers=("qualification",),
 )
 DISPUTES_OPENED = Topic(
     "disputes.opened",
-    "dispute_id",
-    (DisputeOpened,),
-    True,
-    "in",
-    "a dispute over a customer or lead, from a partner or HQ",
+    key="dispute_id",
+    payloads=(DisputeOpened,),
+    external=True,
+    direction="in",
+    description="a dispute over a customer or lead, from a partner or HQ",
     config=_BROKER_TIME,
+    producers=(PORTALS, "HQ"),
+    consumers=("arbitration",),
 )
 LEADS_DECISIONS = Topic(
     "leads.decisions",
-    "lead_id",
-    (LeadDecision,),
-    True,
-    "out",
-    "accepted (with lock), rejected (with reason and rule), or held for review",
+    key="lead_id",
+    payloads=(LeadDecision,),
+    external=True,
+    direction="out",
+    description="accepted (with lock), rejected (with reason and rule), or held for review",
+    producers=("registration",),
+    consumers=(PORTALS,),
 )
 LEADS_LOCKS = Topic(
     "leads.locks",
-    "customer_key",
-    (LockChanged,),
-    True,
-    "out",
-    "lock granted, reminded, extended, expired, released, transferred or completed",
+    key="customer_key",
+    payloads=(LockChanged,),
+    external=True,
+    direction="out",
+    description="lock granted, reminded, extended, expired, released, transferred or completed",
+    producers=("registration",),
+    consumers=(PORTALS, "dedup"),
 )
 DISPUTES_RULINGS = Topic(
     "disputes.rulings",
-    "dispute_id",
-    (DisputeRuling,),
-    True,
-    "out",
-    "a dispute's outcome and reason",
+    key="dispute_id",
+    payloads=(DisputeRuling,),
+    external=True,
+    direction="out",
+    description="a dispute's outcome and reason",
+    producers=("arbitration",),
+    consumers=(PORTALS,),
 )
 SETTLEMENTS_STATEMENTS = Topic(
     "settlements.statements",
-    "deal_id",
-    (SettlementStatement,),
-    True,
-    "out",
-    "the split lines of a closed deal, and reversals",
+    key="deal_id",
+    payloads=(SettlementStatement,),
+    external=True,
+    direction="out",
+    description="the split lines of a closed deal, and reversals",
+    producers=("settlement",),
+    consumers=(FINANCE,),
 )
 SETTLEMENTS_PAYMENTS = Topic(
     "settlements.payments",
-    "statement_id",
-    (SettlementPayment,),
-    True,
-    "in",
-    "a statement line paid or failed, from finance",
+    key="statement_id",
+    payloads=(SettlementPayment,),
+    external=True,
+    direction="in",
+    description="a statement line paid or failed, from finance",
+    producers=(FINANCE,),
+    consumers=("settlement",),
 )
 
 QUALIFICATION_CHECKS = Topic(
     "qualification.checks",
-    "partner_id",
-    (QualificationCheckRequested,),
-    False,
-    "internal",
-    "registration asks whether a partner may register a product line",
+    key="partner_id",
+    payloads=(QualificationCheckRequested,),
+    external=False,
+    direction="internal",
+    description="registration asks whether a partner may register a product line",
+    producers=("registration",),
+    consumers=("qualification",),
 )
 QUALIFICATION_VERDICTS = Topic(
     "qualification.verdicts",
-    "lead_id",
-    (QualificationVerdict,),
-    False,
-    "internal",
-    "qualification's answer to a check",
+    key="lead_id",
+    payloads=(QualificationVerdict,),
+    external=False,
+    direction="internal",
+    description="qualification's answer to a check",
+    producers=("qualification",),
+    consumers=("registration",),
 )
 DEDUP_REQUESTS = Topic(
     "dedup.requests",
-    "region (province)",
-    (DedupRequested,),
-    False,
-    "internal",
-    "a claim on a customer; one partition per region key gives the claims one total order",
+    key="region (province)",
+    payloads=(DedupRequested,),
+    external=False,
+    direction="internal",
+    description="a claim on a customer; one partition per region key gives the claims one total order",
+    producers=("registration",),
+    consumers=("dedup",),
 )
 DEDUP_VERDICTS = Topic(
     "dedup.verdicts",
-    "lead_id",
-    (DedupVerdict,),
-    False,
-    "internal",
-    "unique, duplicate of X, possible duplicate or refused, with the explanation",
+    key="lead_id",
+    payloads=(DedupVerdict,),
+    external=False,
+    direction="internal",
+    description="unique, duplicate of X, possible duplicate or refused, with the explanation",
+    producers=("dedup",),
+    consumers=("registration",),
 )
 TASKS_EVENTS = Topic(
     "tasks.events",
-    "task_id",
-    (TaskOpened, TaskClosed),
-    False,
-    "internal",
-    "reviewer tasks opened and closed by any workflow, gathered into one inbox",
+    key="task_id",
+    payloads=(TaskOpened, TaskClosed),
+    external=False,
+    direction="internal",
+    description="reviewer tasks opened and closed by any workflow, gathered into one inbox",
+    producers=("registration", "dedup", "qualification", "arbitration", "settlement"),
+    consumers=("registration",),
 )
 
 ALL_TOPICS: tuple[Topic, ...] = (
@@ -178,19 +211,22 @@ ALL_TOPICS: tuple[Topic, ...] = (
     TASKS_EVENTS,
 )
 
-# Every service consumes under one consumer group named after it, with a dead-letter topic of its own.
+# The consuming services; each has a dead-letter topic of its own (its subscriptions are the consumer
+# groups <service>.<topic>).
 CONSUMER_GROUPS: tuple[str, ...] = ("registration", "dedup", "qualification", "arbitration", "settlement")
 
 
 def dead_letter_topic(group: str) -> Topic:
     return Topic(
         f"deadletter.{group}",
-        "original key",
-        (),
-        False,
-        "internal",
-        f"messages the {group} service could not process, with the reason",
+        key="original key",
+        payloads=(),
+        external=False,
+        direction="internal",
+        description=f"messages the {group} service could not process, with the reason",
         partitions=3,
+        producers=(group,),
+        consumers=("operators",),
     )
 
 

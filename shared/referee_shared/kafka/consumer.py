@@ -76,6 +76,7 @@ class EventConsumer:
         self._backoff = retry_backoff_seconds
         self._attempts: dict[tuple[str, int, int], int] = {}
         self.dead_letter_topic = dead_letter_topic(group).full_name(topic_prefix)
+        self.subscriptions: list[Topic] = []
 
     def on(self, topic: Topic, handler: Handler) -> None:
         """Deliver every valid message of ``topic`` to ``handler``, in partition order.
@@ -86,6 +87,8 @@ class EventConsumer:
 
         async def consume(msg: KafkaMessage) -> None:
             await self._consume(topic, handler, msg)
+
+        self.subscriptions.append(topic)
 
         self._broker.subscriber(
             topic.full_name(self._prefix),
