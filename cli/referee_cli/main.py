@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from . import db, docs, infra, tokens
+from .demo import command as demo
 
 app = typer.Typer(help="Referee operator commands.", no_args_is_help=True)
 app.add_typer(infra.app, name="infra")
 app.add_typer(tokens.app, name="token")
 app.add_typer(db.app, name="db")
 app.add_typer(docs.app, name="docs")
+app.add_typer(demo.app, name="demo")

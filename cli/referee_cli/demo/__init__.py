@@ -1,0 +1,1 @@
+"""``referee demo``: the brief's three industry cases played against the running system."""

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# make demo: Kafka and Temporal (persistent), the project's topics, the five services on SQLite,
+# then the brief's three cases. Everything keeps running afterwards; `make down` stops it.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=env.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/env.sh"
+cd "$REFEREE_HOME"
+export REFEREE_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" REFEREE_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
+
+echo "== infrastructure (Kafka, Temporal)"
+"$REFEREE_DEPLOY_DIR/infra.sh" up kafka temporal
+echo "== topics"
+.venv/bin/referee infra topics create
+echo "== services"
+"$REFEREE_DEPLOY_DIR/services.sh" start
+echo "== the brief's three cases"
+.venv/bin/referee demo run
