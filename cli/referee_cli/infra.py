@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import typer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from referee_shared.kafka.admin import create_topics
+from referee_shared.kafka.deadletter import DeadLetter
 from referee_shared.settings import ServiceSettings
-from referee_shared.topics import all_topics_with_dead_letters
+from referee_shared.topics import CONSUMER_GROUPS, all_topics_with_dead_letters, dead_letter_topic
 
 app = typer.Typer(help="Kafka topics and other infrastructure the services need.", no_args_is_help=True)
 topics_app = typer.Typer(help="The project's Kafka topics.", no_args_is_help=True)
@@ -30,3 +33,41 @@ def list_topics() -> None:
     for topic in all_topics_with_dead_letters():
         kinds = ", ".join(p.event_type for p in topic.payloads) or "dead letters"
         typer.echo(f"{topic.name:28} {topic.partitions:3}  key={topic.key:20} {kinds}")
+
+
+@app.command("deadletters")
+def deadletters(
+    service: Annotated[str, typer.Argument(help="registration, dedup, qualification, arbitration or settlement")],
+    last: Annotated[int, typer.Option(help="how many of the newest records to show")] = 20,
+) -> None:
+    """Show the newest dead letters of a service: where each message came from and why it failed."""
+    if service not in CONSUMER_GROUPS:
+        raise typer.BadParameter(f"unknown service {service!r}; one of {', '.join(CONSUMER_GROUPS)}")
+    settings = ServiceSettings()
+    letters = asyncio.run(_newest(settings, dead_letter_topic(service).full_name(settings.topic_prefix), last))
+    for letter in letters:
+        typer.echo(f"{letter.failed_at:%Y-%m-%d %H:%M:%S} {letter.source_topic}[{letter.partition}]@{letter.offset}")
+        typer.echo(f"    reason: {letter.reason}")
+        typer.echo(f"    value:  {(letter.value_text or letter.value_base64 or '')[:300]}")
+    typer.echo(f"{len(letters)} dead letter(s)")
+
+
+async def _newest(settings: ServiceSettings, topic: str, last: int) -> list[DeadLetter]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            raise typer.BadParameter(f"topic {topic} does not exist")
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        for partition in partitions:
+            consumer.seek(partition, max(0, ends[partition] - last))
+        letters: list[DeadLetter] = []
+        while [p for p in partitions if await consumer.position(p) < ends[p]]:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                letters.extend(DeadLetter.model_validate_json(r.value) for r in records)
+        return sorted(letters, key=lambda letter: letter.failed_at)[-last:]
+    finally:
+        await consumer.stop()

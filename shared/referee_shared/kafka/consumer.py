@@ -19,6 +19,8 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.middlewares import AckPolicy
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from temporalio.service import RPCError, RPCStatusCode
 
 from ..clock import Clock
 from ..events.catalog import UndecodableMessage, decode
@@ -28,6 +30,21 @@ from .deadletter import DeadLetter
 from .publisher import Record, RecordSender
 
 log = logging.getLogger(__name__)
+
+
+MAX_OUTAGE_BACKOFF_SECONDS = 30.0
+_OUTAGE_STATUSES = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.RESOURCE_EXHAUSTED}
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True for failures of a dependency (database, Temporal, network), not of the message itself."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, RPCError):
+        return exc.status in _OUTAGE_STATUSES
+    if isinstance(exc, OSError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 class Unprocessable(Exception):
@@ -114,6 +131,13 @@ class EventConsumer:
             await self._dead_letter(msg, exc.reason, attempts=1)
         except Exception as exc:
             attempts = self._attempts.get(position, 0) + 1
+            if is_outage(exc):
+                # The database, Temporal or the network is down: the message is fine, so it waits for
+                # them (redelivered after the backoff) instead of filling the dead-letter topic.
+                self._attempts[position] = attempts
+                log.warning("dependency unavailable on %s (attempt %d): %r; will retry", position, attempts, exc)
+                await asyncio.sleep(min(self._backoff * attempts, MAX_OUTAGE_BACKOFF_SECONDS))
+                raise
             if attempts >= self._max_attempts:
                 self._attempts.pop(position, None)
                 log.exception("giving up on %s after %d attempts", position, attempts)
