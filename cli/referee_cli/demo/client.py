@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,17 @@ from referee_shared.events.envelope import Envelope, Payload, envelope_json, new
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import ALL_TOPICS, Topic
 
-SERVICE_PORTS = {"registration": 8001, "dedup": 8002, "qualification": 8003, "arbitration": 8004, "settlement": 8005}
+# The same variables deploy/services.sh starts the services with.
+SERVICE_PORTS = {
+    service: int(os.environ.get(f"{service.upper()}_PORT", default))
+    for service, default in (
+        ("registration", 8001),
+        ("dedup", 8002),
+        ("qualification", 8003),
+        ("arbitration", 8004),
+        ("settlement", 8005),
+    )
+}
 
 
 class DemoClient:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import typer
 
@@ -31,7 +32,8 @@ def run() -> None:
         typer.secho("no answer from the services in time: see `make status` and .referee/logs/", fg="red", err=True)
         raise typer.Exit(1) from None
     typer.secho("\nThe system keeps running. Where to look:", bold=True)
-    typer.echo("  Temporal Web UI      http://127.0.0.1:8233  (lock, review, dispute and settlement workflows)")
+    ui_port = os.environ.get("TEMPORAL_UI_PORT", "8233")
+    typer.echo(f"  Temporal Web UI      http://127.0.0.1:{ui_port}  (lock, review, dispute and settlement workflows)")
     for service, port in SERVICE_PORTS.items():
         typer.echo(f"  {service:<20} http://127.0.0.1:{port}/docs")
     typer.echo("  logs                 .referee/logs/<service>.log")
