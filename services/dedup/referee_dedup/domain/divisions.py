@@ -96,7 +96,7 @@ class DivisionTable:
         return city.prefix if city is not None and city.name == self.by_code[province].name else None
 
     def leading(self, text: str, within: Place | None = None) -> tuple[Place, int]:
-        """The divisions written at the start of ``text`` (e.g. '浙江省杭州市滨江区…'), and how many characters they take.
+        """The divisions at the start of ``text`` (e.g. '浙江省杭州市滨江区…') and how many characters they take.
 
         Each next division must lie inside the previous one; with ``within`` given, the first one
         must agree with it too. Stops at the first text that is not a division.

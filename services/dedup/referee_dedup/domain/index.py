@@ -8,6 +8,7 @@ bigram shared by very many customers of a province (科技, 医院) is skipped w
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -174,7 +175,7 @@ def _grams(text: str) -> list[int]:
     """Character bigrams as integers (a one-character text is its own gram)."""
     if len(text) == 1:
         return [ord(text)]
-    return [(ord(a) << 21) | ord(b) for a, b in zip(text, text[1:], strict=False)]
+    return [(ord(a) << 21) | ord(b) for a, b in itertools.pairwise(text)]
 
 
 def _province_number(profile: Profile) -> int:

@@ -137,7 +137,7 @@ def _unwrap(match: re.Match[str]) -> str:
     inner = strip_punctuation(match.group(1))
     if inner in MARKERS:
         return ""
-    place, used = divisions().leading(inner)
+    _place, used = divisions().leading(inner)
     return "" if inner and used == len(inner) else inner
 
 
