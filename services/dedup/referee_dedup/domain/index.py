@@ -65,10 +65,10 @@ class CustomerIndex:
             self._post_exact(hash(key), number)
         province = _province_number(profile)
         for gram in set(_grams(profile.core)):
-            key = (province << _GRAM_BITS) | gram
-            postings = self._grams.get(key)
+            partitioned = (province << _GRAM_BITS) | gram
+            postings = self._grams.get(partitioned)
             if postings is None:
-                postings = self._grams[key] = array("I")
+                postings = self._grams[partitioned] = array("I")
                 self._provinces_of_gram.setdefault(gram, set()).add(province)
             postings.append(number)
             self._gram_frequency[gram] += 1
