@@ -146,6 +146,7 @@ class Generator:
         self.taken: set[tuple[str, str]] = set()  # (city, name core): names unique within a city
         self.serial = 0
         self.town_of: dict[str, Town] = {}
+        self.negatives = 0
         self.district: Division | None = None
 
     # --- existing customers -------------------------------------------------------------------
@@ -304,7 +305,8 @@ class Generator:
             self.taken.add(key)
         if kind in ("same_name_other_city", "one_character_off"):  # names not made by _new_name
             self.district = r.choice(target.districts) if target.districts else None
-        record = self._customer(f"N{self.serial:07d}", name, target)
+        self.negatives += 1
+        record = self._customer(f"N{self.negatives:07d}", name, target)
         return LabelledRecord(self._partner_leaves_fields_empty(record), None, kind)
 
     def _renamed_in(self, name: str, town: Town, other: Town) -> str | None:

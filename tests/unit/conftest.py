@@ -14,6 +14,7 @@ from referee_arbitration.app import build_runtime as build_arbitration
 from referee_arbitration.settings import ArbitrationSettings
 from referee_dedup.app import build_runtime as build_dedup
 from referee_dedup.settings import DedupSettings
+from referee_dedup.workflows.models import ReviewInput
 from referee_qualification.app import build_runtime as build_qualification
 from referee_qualification.settings import QualificationSettings
 from referee_registration.app import build_runtime as build_registration
@@ -24,7 +25,7 @@ from referee_settlement.settings import SettlementSettings
 from referee_shared.events.catalog import decode
 from referee_shared.events.envelope import Envelope, envelope_json
 from referee_shared.runtime import ServiceRuntime
-from referee_shared.topics import LEADS_DECISIONS, LEADS_LOCKS, Topic
+from referee_shared.topics import DEDUP_VERDICTS, LEADS_DECISIONS, LEADS_LOCKS, TASKS_EVENTS, Topic
 
 
 class RecordingLocks:
@@ -39,12 +40,24 @@ class RecordingLocks:
         self.started.append(lock)
 
 
+class RecordingReviews:
+    """Stands in for Temporal in in-memory tests: remembers which dedup review workflows were started."""
+
+    def __init__(self) -> None:
+        self.started: list[ReviewInput] = []
+
+    async def start_review(self, workflow_id: str, review: ReviewInput) -> None:
+        self.started.append(review)
+
+
 @dataclass
 class InMemorySystem:
     broker: KafkaBroker
     runtimes: dict[str, ServiceRuntime]
     locks: RecordingLocks
     seen: dict[str, list[bytes]] = field(default_factory=dict)
+    reviews: RecordingReviews = field(default_factory=RecordingReviews)
+    services: dict[str, Any] = field(default_factory=dict)
 
     async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
         await self.publish_raw(topic, envelope_json(event), key)
@@ -67,6 +80,8 @@ class InMemorySystem:
 
 WATCHED = (
     LEADS_DECISIONS.name,
+    DEDUP_VERDICTS.name,
+    TASKS_EVENTS.name,
     LEADS_LOCKS.name,
     "deadletter.registration",
     "deadletter.dedup",
@@ -80,15 +95,17 @@ WATCHED = (
 async def system(tmp_path: Path) -> AsyncIterator[InMemorySystem]:
     broker = KafkaBroker()
     locks = RecordingLocks()
+    reviews = RecordingReviews()
     common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1}
+    dedup_runtime, dedup = build_dedup(DedupSettings(**common), broker=broker, reviews=reviews)
     runtimes = {
         "registration": build_registration(RegistrationSettings(**common), broker=broker, locks=locks)[0],
-        "dedup": build_dedup(DedupSettings(**common), broker=broker)[0],
+        "dedup": dedup_runtime,
         "qualification": build_qualification(QualificationSettings(**common), broker=broker)[0],
         "arbitration": build_arbitration(ArbitrationSettings(**common), broker=broker)[0],
         "settlement": build_settlement(SettlementSettings(**common), broker=broker)[0],
     }
-    built = InMemorySystem(broker, runtimes, locks)
+    built = InMemorySystem(broker, runtimes, locks, reviews=reviews, services={"dedup": dedup})
     for name in WATCHED:
 
         def remember(topic: str) -> Any:

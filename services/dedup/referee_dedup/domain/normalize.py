@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from functools import cache
 
@@ -184,7 +185,10 @@ def address_parts(address: str | None, known: Place | None = None) -> AddressPar
     if not address:
         return AddressParts(Place(), "")
     text = strip_punctuation(fold(address))
-    text = str(cn2an.transform(text, "cn2an")) if _has_chinese_numeral(text) else text
+    if _has_chinese_numeral(text):
+        with warnings.catch_warnings():  # cn2an warns about numeral characters it leaves alone (e.g. in names)
+            warnings.simplefilter("ignore", UserWarning)
+            text = str(cn2an.transform(text, "cn2an"))
     table = divisions()
     place, used = table.leading(text, known)
     if not used and known is not None:  # the address contradicts the fields: still strip its divisions
