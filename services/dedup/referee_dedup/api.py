@@ -74,13 +74,16 @@ class MatchView(BaseModel):
     reasons: str
 
 
+# Module level: the route annotations are strings (postponed), resolved against these globals.
+READERS = Depends(require(Role.REVIEWER, Role.ARBITER))
+ADMIN = Depends(require(Role.ADMIN))
+
+
 def build_router(transactions: Transactions, dedup: Dedup) -> APIRouter:
     router = APIRouter(tags=["dedup"])
-    readers = Depends(require(Role.REVIEWER, Role.ARBITER))
-    admin = Depends(require(Role.ADMIN))
 
     @router.get("/verdicts", summary="Every dedup verdict on a lead, oldest first, with its explanation")
-    async def verdicts(lead_id: Annotated[UUID, Query()], _who: Annotated[Principal, readers]) -> list[VerdictView]:
+    async def verdicts(lead_id: Annotated[UUID, Query()], _who: Annotated[Principal, READERS]) -> list[VerdictView]:
         async with transactions.sessions() as session:
             found = await CustomerRepository(session).verdicts(lead_id)
         if not found:
@@ -88,7 +91,7 @@ def build_router(transactions: Transactions, dedup: Dedup) -> APIRouter:
         return [VerdictView.model_validate(v, from_attributes=True) for v in found]
 
     @router.get("/customers/{customer_key}", summary="A customer as dedup knows it: identity, claims, slices")
-    async def customer(customer_key: str, _who: Annotated[Principal, readers]) -> CustomerView:
+    async def customer(customer_key: str, _who: Annotated[Principal, READERS]) -> CustomerView:
         async with transactions.sessions() as session:
             customers = CustomerRepository(session)
             found = await customers.get(customer_key.split("#", 1)[0])
@@ -131,7 +134,7 @@ def build_router(transactions: Transactions, dedup: Dedup) -> APIRouter:
         summary="Bind a slice (department, disease area, project) of a large account to a partner",
     )
     async def bind(
-        customer_key: str, department: str, binding: Binding, who: Annotated[Principal, admin]
+        customer_key: str, department: str, binding: Binding, who: Annotated[Principal, ADMIN]
     ) -> dict[str, str]:
         async with transactions.begin() as tx:
             customers = CustomerRepository(tx.session)
@@ -153,7 +156,7 @@ def build_router(transactions: Transactions, dedup: Dedup) -> APIRouter:
         return {"claim_key": claim_key(customer_key, name), "slice": name, "partner_id": binding.partner_id}
 
     @router.post("/matches", summary="Dry run: which known customers a customer would match, and why")
-    async def matches(identity: CustomerIdentity, _who: Annotated[Principal, readers]) -> list[MatchView]:
+    async def matches(identity: CustomerIdentity, _who: Annotated[Principal, READERS]) -> list[MatchView]:
         rules = DedupRules()
         thresholds = Thresholds(rules.duplicate_threshold, rules.possible_threshold)
         async with transactions.sessions() as session:
