@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from temporalio import activity
@@ -32,7 +33,7 @@ class Inbox:
         self.closed: list[TaskClosed] = []
         self.applied: list[ReviewDecision] = []
 
-    def activities(self) -> list[object]:
+    def activities(self) -> list[Callable[..., Any]]:
         @activity.defn(name="open_review_task")
         async def open_task(opened: TaskOpened) -> None:
             self.opened.append(opened)
