@@ -10,8 +10,8 @@ from .events.disputes import DisputeOpened, DisputeRuling
 from .events.envelope import Payload
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LockChanged
 from .events.qualifications import QualificationSubmitted
-from .events.settlements import SettlementPayment, SettlementStatement
-from .events.tasks import TaskClosed, TaskOpened
+from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
+from .events.tasks import TaskClosed, TaskOpened, TaskReminded
 
 # Enough partitions to run up to this many instances of a consumer, each owning a share of the keys.
 SCALE_PARTITIONS = 12
@@ -105,10 +105,10 @@ DISPUTES_RULINGS = Topic(
 SETTLEMENTS_STATEMENTS = Topic(
     "settlements.statements",
     "deal_id",
-    (SettlementStatement,),
+    (SettlementStatement, PaymentRetryRequested, PaymentFlagged),
     True,
     "out",
-    "the split lines of a closed deal, and reversals",
+    "the split lines of a closed deal, and reversals; payment re-issue requests and flagged payments",
 )
 SETTLEMENTS_PAYMENTS = Topic(
     "settlements.payments",
@@ -154,7 +154,7 @@ DEDUP_VERDICTS = Topic(
 TASKS_EVENTS = Topic(
     "tasks.events",
     "task_id",
-    (TaskOpened, TaskClosed),
+    (TaskOpened, TaskClosed, TaskReminded),
     False,
     "internal",
     "reviewer tasks opened and closed by any workflow, gathered into one inbox",
