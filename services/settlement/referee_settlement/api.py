@@ -1,0 +1,51 @@
+"""Settlement's HTTP API, for finance: a deal's statements, and the reconciliation of a period (JSON or CSV)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import PlainTextResponse
+
+from referee_shared.auth import Principal, Role, require
+
+from .domain.reconciliation import to_csv
+from .reports import ReconciliationView, Reports, StatementView, reconciliation_view
+
+
+def build_router(reports: Reports) -> APIRouter:
+    router = APIRouter(prefix="/settlement", tags=["settlement"])
+    finance_only = Depends(require(Role.FINANCE))
+
+    @router.get("/deals/{deal_id}/statements", summary="A deal's statements, with each line's payment state")
+    async def statements(deal_id: str, _principal: Annotated[Principal, finance_only]) -> list[StatementView]:
+        views = await reports.statements_of_deal(deal_id)
+        if not views:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no statements for deal {deal_id}")
+        return views
+
+    @router.get(
+        "/reconciliation",
+        summary="Statements issued in a period against payments: paid, pending, failed, reversed",
+        response_model=ReconciliationView,
+        responses={200: {"content": {"text/csv": {}}}},
+    )
+    async def reconciliation(
+        _principal: Annotated[Principal, finance_only],
+        period: Annotated[str, Query(description="YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD")],
+        format: Annotated[Literal["json", "csv"], Query(description="csv: one row per line")] = "json",
+    ) -> ReconciliationView | PlainTextResponse:
+        try:
+            report = await reports.reconciliation(period)
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        if format == "csv":
+            filename = f"reconciliation-{period.replace('..', '_')}.csv"
+            return PlainTextResponse(
+                to_csv(report),
+                media_type="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            )
+        return reconciliation_view(report)
+
+    return router

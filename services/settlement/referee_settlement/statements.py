@@ -1,0 +1,439 @@
+"""The steps of a deal's settlement, as the settlement workflow drives them: prepare a statement,
+open, remind, escalate and conclude the finance approval task, issue, withdraw and reverse.
+
+Every step is one transaction that records its effect and queues its events (outbox), and is
+idempotent: Temporal may run an activity again after its effect was committed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid5
+
+from referee_shared.events.common import Channel
+from referee_shared.events.settlements import SettlementStatement, StatementKind
+from referee_shared.events.settlements import StatementLine as LineEvent
+from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened, TaskReminded
+from referee_shared.outbox import Transaction, Transactions
+from referee_shared.rules.rulebook import RuleBook, RuleError
+from referee_shared.rules.ruleset import RuleSet
+from referee_shared.topics import SETTLEMENTS_STATEMENTS, TASKS_EVENTS
+
+from .domain.credit import CreditShare, DealTerms, Helper, Party, Ruling, SettlementError
+from .domain.split import Split, split_deal
+from .domain.states import DealStatus, StatementStatus
+from .settings import SettlementSettings
+from .store import ApprovalTask, CreditRuling, Deal, SettlementRepository, Statement, StatementLine
+from .workflows.models import (
+    APPROVE,
+    REJECT,
+    SETTLEMENT_WORKFLOW_KIND,
+    ConcludeRequest,
+    EscalateRequest,
+    IssueRequest,
+    OpenTaskRequest,
+    Plan,
+    PlanKind,
+    PrepareRequest,
+    ReminderRequest,
+    ReverseRequest,
+    TaskRef,
+    WithdrawRequest,
+)
+
+# Statement and line ids are derived from business keys, so a step run twice writes the same rows.
+STATEMENT_IDS = UUID("6f3d0a52-8c1e-5b7f-9a40-2d6e1c9b7a31")
+
+
+class DealNotRecorded(Exception):
+    """The workflow heard of a revision before the intake's commit is visible; the activity retries."""
+
+
+def statement_id_for(deal_id: str, revision: int) -> UUID:
+    return uuid5(STATEMENT_IDS, f"{deal_id}\n{revision}")
+
+
+def line_id_for(statement_id: UUID, component: str, party_id: str) -> UUID:
+    return uuid5(statement_id, f"{component}\n{party_id}")
+
+
+def deal_terms(deal: Deal) -> DealTerms:
+    assert deal.owner_id is not None
+    assert deal.owner_channel is not None
+    helpers = tuple(
+        Helper(Party(c["party_id"], Channel(c["channel"])), Decimal(c["ratio"]) if c.get("ratio") is not None else None)
+        for c in deal.contributors
+    )
+    return DealTerms(deal.deal_id, deal.amount, Party(deal.owner_id, Channel(deal.owner_channel)), helpers)
+
+
+def ruling_of(row: CreditRuling | None) -> Ruling | None:
+    if row is None or row.outcome not in ("shared", "transferred"):
+        return None
+    shares = tuple(
+        CreditShare(s["party_id"], Decimal(s["ratio"]), Channel(s["channel"]) if s.get("channel") else None)
+        for s in row.shares
+    )
+    channel = Channel(row.new_holder_channel) if row.new_holder_channel else None
+    return Ruling(str(row.dispute_id), row.new_holder_id, channel, shares)
+
+
+class Statements:
+    def __init__(self, transactions: Transactions, rules: RuleBook, settings: SettlementSettings) -> None:
+        self._tx = transactions
+        self._rules = rules
+        self._settings = settings
+
+    async def prepare(self, request: PrepareRequest) -> Plan:
+        """Compute the statement the deal's current terms call for, and keep it as a draft."""
+        async with self._tx.begin() as tx:
+            repo = SettlementRepository(tx.session)
+            deal = await repo.deal_for_update(request.deal_id)
+            if deal is None or deal.revision < request.revision:
+                raise DealNotRecorded(f"deal {request.deal_id} revision {request.revision} is not recorded yet")
+            if deal.status != DealStatus.WON:
+                return Plan(kind=PlanKind.NOTHING, deal_id=deal.deal_id, reason=f"the deal is {deal.status}")
+            try:
+                rules = self._rules_of(deal)
+                split = split_deal(
+                    deal_terms(deal), rules.settlement, rules.tiers, ruling_of(await repo.ruling(deal.lead_id))
+                )
+            except (RuleError, SettlementError) as exc:
+                deal.blocked_reason = str(exc)
+                return Plan(kind=PlanKind.BLOCKED, deal_id=deal.deal_id, reason=str(exc))
+            deal.blocked_reason = None
+            if not split.shares:
+                return Plan(kind=PlanKind.NOTHING, deal_id=deal.deal_id, reason="nothing to distribute")
+            statement_id = statement_id_for(deal.deal_id, request.revision)
+            if await repo.statement(statement_id) is None:
+                in_force = await repo.issued_original(deal.deal_id)
+                if in_force is not None and _same(await repo.lines(in_force.statement_id), split, rules):
+                    return Plan(kind=PlanKind.UNCHANGED, deal_id=deal.deal_id, statement_id=in_force.statement_id)
+                _record_draft(tx, repo, deal, request.revision, statement_id, split, rules)
+            approval = rules.settlement
+            return Plan(
+                kind=PlanKind.DRAFT,
+                deal_id=deal.deal_id,
+                statement_id=statement_id,
+                needs_approval=split.distributable > approval.approval_threshold,
+                approval_deadline_hours=approval.approval_deadline_hours,
+                approval_reminder_hours_before=approval.approval_reminder_hours_before,
+            )
+
+    async def open_task(self, request: OpenTaskRequest) -> TaskRef:
+        """Ask finance to approve the statement: a task in the shared inbox (TaskOpened)."""
+        async with self._tx.begin() as tx:
+            repo = SettlementRepository(tx.session)
+            statement = await _statement(repo, request.statement_id)
+            statement.status = StatementStatus.AWAITING_APPROVAL
+            return await self._open(tx, repo, statement, request.level, request.due_at)
+
+    async def remind(self, request: ReminderRequest) -> None:
+        """Tell the inbox a task nears its deadline (or, at the last level, has passed it)."""
+        async with self._tx.begin() as tx:
+            task = await SettlementRepository(tx.session).task(request.task.task_id)
+            wanted = 2 if request.overdue else 1
+            if task is None or task.status != "open" or task.reminders >= wanted:
+                return
+            task.reminders = wanted
+            reminder = TaskReminded(
+                task_id=task.task_id, due_at=task.due_at, overdue=request.overdue, reminded_at=tx.clock.now()
+            )
+            await tx.emit(TASKS_EVENTS, task.task_id, reminder)
+
+    async def escalate(self, request: EscalateRequest) -> TaskRef:
+        """No decision by the deadline: close the task as escalated and open one for HQ finance."""
+        async with self._tx.begin() as tx:
+            repo = SettlementRepository(tx.session)
+            statement = await _statement(repo, request.task.statement_id)
+            reason = f"no decision by {request.task.due_at.isoformat()}; escalated to HQ finance"
+            await _close(tx, repo, request.task.task_id, "escalated", None, reason)
+            return await self._open(tx, repo, statement, request.task.level + 1, request.due_at)
+
+    async def conclude(self, request: ConcludeRequest) -> None:
+        """Record finance's decision on the statement and close its task."""
+        async with self._tx.begin() as tx:
+            repo = SettlementRepository(tx.session)
+            statement = await _statement(repo, request.task.statement_id)
+            if not await _close(tx, repo, request.task.task_id, request.choice, request.decided_by, request.reason):
+                return
+            statement.decision_reason = request.reason
+            if request.choice == APPROVE:
+                statement.approved_by = request.decided_by
+            else:
+                statement.status = StatementStatus.REJECTED
+
+    async def withdraw(self, request: WithdrawRequest) -> None:
+        """The deal changed before its statement was issued: drop the statement and its open task."""
+        async with self._tx.begin() as tx:
+            repo = SettlementRepository(tx.session)
+            statement = await _statement(repo, request.statement_id)
+            if statement.status in (StatementStatus.DRAFT, StatementStatus.AWAITING_APPROVAL):
+                statement.status, statement.reason = StatementStatus.WITHDRAWN, request.reason
+            if request.task is not None:
+                await _close(tx, repo, request.task.task_id, "withdrawn", None, request.reason)
+
+    async def issue(self, request: IssueRequest) -> bool:
+        """Publish the statement to finance (after reversing the one it corrects); False if the deal was reversed."""
+        async with self._tx.begin() as tx:
+            repo = SettlementRepository(tx.session)
+            statement = await _statement(repo, request.statement_id)
+            if statement.status == StatementStatus.ISSUED:
+                return True
+            deal = await repo.deal_for_update(statement.deal_id)
+            if deal is None or deal.status == DealStatus.REVERSED:
+                statement.status, statement.reason = StatementStatus.WITHDRAWN, "the deal was reversed before issue"
+                return False
+            if request.replaces_statement_id is not None:
+                replaced = await _statement(repo, request.replaces_statement_id)
+                if replaced.status == StatementStatus.ISSUED:
+                    why = f"corrected: replaced by statement {statement.statement_id}"
+                    await _reverse(tx, repo, replaced, why)
+                statement.replaces_statement_id = replaced.statement_id
+            statement.status, statement.issued_at = StatementStatus.ISSUED, tx.clock.now()
+            statement.approved_by = request.approved_by
+            await _publish(tx, repo, statement, deal.correlation_id)
+            return True
+
+    async def reverse(self, request: ReverseRequest) -> None:
+        """Net an issued statement to zero with a reversal statement (refund or cancellation)."""
+        async with self._tx.begin() as tx:
+            repo = SettlementRepository(tx.session)
+            statement = await _statement(repo, request.statement_id)
+            if statement.status == StatementStatus.ISSUED:
+                await _reverse(tx, repo, statement, request.reason)
+
+    def _rules_of(self, deal: Deal) -> RuleSet:
+        if deal.product_line is None:
+            raise RuleError(f"deal {deal.deal_id} names no product line")
+        return self._rules.for_product_line(deal.product_line, deal.closed_at)
+
+    async def _open(
+        self, tx: Transaction, repo: SettlementRepository, statement: Statement, level: int, due_at: datetime
+    ) -> TaskRef:
+        task_id = f"settlement-{statement.deal_id}-r{statement.revision}-l{level}"
+        ref = TaskRef(
+            task_id=task_id,
+            statement_id=statement.statement_id,
+            level=level,
+            role=self._settings.approver_role,
+            choices=[APPROVE, REJECT],
+            due_at=due_at,
+        )
+        if await repo.task(task_id) is not None:
+            return ref
+        now = tx.clock.now()
+        repo.add(
+            ApprovalTask(
+                task_id=task_id,
+                statement_id=statement.statement_id,
+                level=level,
+                status="open",
+                opened_at=now,
+                due_at=due_at,
+            )
+        )
+        lines = await repo.lines(statement.statement_id)
+        who = "HQ finance" if level > 1 else "finance"
+        opened = TaskOpened(
+            task_id=task_id,
+            kind=TaskKind.SETTLEMENT_APPROVAL,
+            title=f"{who}: approve settlement of deal {statement.deal_id}, "
+            f"{statement.distributable:,.2f} {statement.currency} to {len({line.party_id for line in lines})} parties",
+            role=ref.role,
+            level=level,
+            workflow_id=self._settings.workflow_id(SETTLEMENT_WORKFLOW_KIND, statement.deal_id),
+            update_name="decide",
+            choices=ref.choices,
+            details=_task_details(statement, lines),
+            due_at=due_at,
+            subject_party_ids=sorted({line.party_id for line in lines}),
+            opened_at=now,
+        )
+        deal = await repo.deal_for_update(statement.deal_id)
+        await tx.emit(TASKS_EVENTS, task_id, opened, correlation_id=deal.correlation_id if deal else None)
+        return ref
+
+
+async def _statement(repo: SettlementRepository, statement_id: UUID) -> Statement:
+    statement = await repo.statement_for_update(statement_id)
+    if statement is None:
+        raise LookupError(f"no statement {statement_id}")
+    return statement
+
+
+def _rule_name(rules: RuleSet, component: str) -> str:
+    return f"{rules.ref}:{component}"
+
+
+def _same(lines: Any, split: Split, rules: RuleSet) -> bool:
+    issued = sorted((line.party_id, line.channel, line.rule, line.amount) for line in lines)
+    computed = sorted(
+        (s.party.party_id, s.party.channel.value, _rule_name(rules, s.component), s.amount) for s in split.shares
+    )
+    return issued == computed
+
+
+def _record_draft(
+    tx: Transaction,
+    repo: SettlementRepository,
+    deal: Deal,
+    revision: int,
+    statement_id: UUID,
+    split: Split,
+    rules: RuleSet,
+) -> None:
+    now = tx.clock.now()
+    repo.add(
+        Statement(
+            statement_id=statement_id,
+            deal_id=deal.deal_id,
+            revision=revision,
+            kind=StatementKind.ORIGINAL,
+            status=StatementStatus.DRAFT,
+            lead_id=deal.lead_id,
+            currency=deal.currency,
+            deal_amount=deal.amount,
+            distributable=split.distributable,
+            tier=split.credit.tier.name if split.credit.tier else None,
+            rule_set=rules.id,
+            rule_version=rules.version,
+            notes=list(split.credit.notes),
+            created_at=now,
+        )
+    )
+    for position, share in enumerate(split.shares):
+        repo.add(
+            StatementLine(
+                line_id=line_id_for(statement_id, share.component, share.party.party_id),
+                statement_id=statement_id,
+                position=position,
+                party_id=share.party.party_id,
+                channel=share.party.channel.value,
+                amount=share.amount,
+                rule=_rule_name(rules, share.component),
+                description=share.description,
+                updated_at=now,
+            )
+        )
+
+
+async def _close(
+    tx: Transaction, repo: SettlementRepository, task_id: str, outcome: str, decided_by: str | None, reason: str
+) -> bool:
+    task = await repo.task(task_id)
+    if task is None or task.status != "open":
+        return False
+    task.status, task.outcome, task.closed_at = "closed", outcome, tx.clock.now()
+    closed = TaskClosed(
+        task_id=task_id, outcome=outcome, decided_by=decided_by, reason=reason, closed_at=task.closed_at
+    )
+    await tx.emit(TASKS_EVENTS, task_id, closed)
+    return True
+
+
+async def _reverse(tx: Transaction, repo: SettlementRepository, original: Statement, reason: str) -> None:
+    reversal_id = uuid5(original.statement_id, "reversal")
+    now = tx.clock.now()
+    reversal = Statement(
+        statement_id=reversal_id,
+        deal_id=original.deal_id,
+        revision=original.revision,
+        kind=StatementKind.REVERSAL,
+        status=StatementStatus.ISSUED,
+        reverses_statement_id=original.statement_id,
+        lead_id=original.lead_id,
+        currency=original.currency,
+        deal_amount=original.deal_amount,
+        distributable=-original.distributable,
+        tier=original.tier,
+        rule_set=original.rule_set,
+        rule_version=original.rule_version,
+        notes=[],
+        reason=reason,
+        created_at=now,
+        issued_at=now,
+    )
+    repo.add(reversal)
+    for line in await repo.lines(original.statement_id):
+        repo.add(
+            StatementLine(
+                line_id=uuid5(reversal_id, str(line.line_id)),
+                statement_id=reversal_id,
+                position=line.position,
+                party_id=line.party_id,
+                channel=line.channel,
+                amount=-line.amount,
+                rule=line.rule,
+                description=f"reverses line {line.line_id}",
+                reverses_line_id=line.line_id,
+                updated_at=now,
+            )
+        )
+    original.status = StatementStatus.REVERSED
+    await tx.session.flush()
+    deal = await repo.deal_for_update(original.deal_id)
+    await _publish(tx, repo, reversal, deal.correlation_id if deal else None)
+
+
+async def _publish(
+    tx: Transaction, repo: SettlementRepository, statement: Statement, correlation_id: str | None
+) -> None:
+    assert statement.issued_at is not None
+    lines = await repo.lines(statement.statement_id)
+    event = SettlementStatement(
+        statement_id=statement.statement_id,
+        deal_id=statement.deal_id,
+        kind=StatementKind(statement.kind),
+        reverses_statement_id=statement.reverses_statement_id,
+        currency=statement.currency,
+        distributable_amount=statement.distributable,
+        lines=[
+            LineEvent(
+                line_id=line.line_id,
+                party_id=line.party_id,
+                channel=Channel(line.channel),
+                amount=line.amount,
+                rule=line.rule,
+                description=line.description,
+                reverses_line_id=line.reverses_line_id,
+            )
+            for line in lines
+        ],
+        rule_set=statement.rule_set,
+        rule_version=statement.rule_version,
+        approved_by=statement.approved_by,
+        issued_at=statement.issued_at,
+        lead_id=statement.lead_id,
+        deal_amount=statement.deal_amount,
+        tier=statement.tier,
+        replaces_statement_id=statement.replaces_statement_id,
+        reason=statement.reason,
+    )
+    await tx.emit(SETTLEMENTS_STATEMENTS, statement.deal_id, event, correlation_id=correlation_id or None)
+
+
+def _task_details(statement: Statement, lines: Any) -> dict[str, Any]:
+    return {
+        "deal_id": statement.deal_id,
+        "lead_id": str(statement.lead_id),
+        "statement_id": str(statement.statement_id),
+        "deal_amount": f"{statement.deal_amount:.2f}",
+        "currency": statement.currency,
+        "distributable_amount": f"{statement.distributable:.2f}",
+        "tier": statement.tier,
+        "rules": f"{statement.rule_set}@{statement.rule_version}",
+        "notes": statement.notes,
+        "lines": [
+            {
+                "party_id": line.party_id,
+                "channel": line.channel,
+                "amount": f"{line.amount:.2f}",
+                "rule": line.rule,
+                "description": line.description,
+            }
+            for line in lines
+        ],
+    }

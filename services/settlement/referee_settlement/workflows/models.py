@@ -1,0 +1,111 @@
+"""Inputs and results of the settlement workflow and its activities (pydantic, via the data converter)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+SETTLEMENT_WORKFLOW_KIND = "settlement"
+APPROVE, REJECT = "approve", "reject"
+
+
+class SettlementStart(BaseModel):
+    deal_id: str
+    revision: int
+
+
+class DealRevised(BaseModel):
+    """The deal's terms or the rulings on its lead changed: settle revision ``revision``."""
+
+    revision: int
+    reason: str
+
+
+class DealReversal(BaseModel):
+    kind: str
+    reason: str
+
+
+class PlanKind(StrEnum):
+    DRAFT = "draft"  # a new statement to approve (if need be) and issue
+    UNCHANGED = "unchanged"  # the statement in force already says this
+    NOTHING = "nothing"  # nothing to settle (lost, or no amount)
+    BLOCKED = "blocked"  # the deal cannot be settled as reported; see reason
+
+
+class PrepareRequest(BaseModel):
+    deal_id: str
+    revision: int
+
+
+class Plan(BaseModel):
+    kind: PlanKind
+    deal_id: str
+    statement_id: UUID | None = None
+    needs_approval: bool = False
+    approval_deadline_hours: int = 72
+    approval_reminder_hours_before: int = 24
+    reason: str = ""
+
+
+class OpenTaskRequest(BaseModel):
+    statement_id: UUID
+    level: int
+    due_at: datetime
+
+
+class TaskRef(BaseModel):
+    task_id: str
+    statement_id: UUID
+    level: int
+    role: str
+    choices: list[str]
+    due_at: datetime
+
+
+class ReminderRequest(BaseModel):
+    task: TaskRef
+    overdue: bool
+
+
+class EscalateRequest(BaseModel):
+    task: TaskRef
+    due_at: datetime
+
+
+class ConcludeRequest(BaseModel):
+    task: TaskRef
+    choice: str
+    decided_by: str
+    reason: str
+    details: dict[str, Any] = {}
+
+
+class WithdrawRequest(BaseModel):
+    statement_id: UUID
+    task: TaskRef | None
+    reason: str
+
+
+class IssueRequest(BaseModel):
+    statement_id: UUID
+    approved_by: str | None
+    replaces_statement_id: UUID | None
+
+
+class ReverseRequest(BaseModel):
+    statement_id: UUID
+    reason: str
+
+
+class SettlementState(BaseModel):
+    """What the workflow is doing now, for queries."""
+
+    stage: str
+    revision: int
+    open_task_id: str | None
+    issued_statement_id: UUID | None
