@@ -12,13 +12,15 @@ from referee_shared.auth import Principal, Role, require
 from .domain.reconciliation import to_csv
 from .reports import ReconciliationView, Reports, StatementView, reconciliation_view
 
+# At module level: FastAPI resolves these (postponed) annotations in the module's namespace.
+FinanceOnly = Annotated[Principal, Depends(require(Role.FINANCE))]
+
 
 def build_router(reports: Reports) -> APIRouter:
     router = APIRouter(prefix="/settlement", tags=["settlement"])
-    finance_only = Depends(require(Role.FINANCE))
 
     @router.get("/deals/{deal_id}/statements", summary="A deal's statements, with each line's payment state")
-    async def statements(deal_id: str, _principal: Annotated[Principal, finance_only]) -> list[StatementView]:
+    async def statements(deal_id: str, _principal: FinanceOnly) -> list[StatementView]:
         views = await reports.statements_of_deal(deal_id)
         if not views:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no statements for deal {deal_id}")
@@ -31,14 +33,14 @@ def build_router(reports: Reports) -> APIRouter:
         responses={200: {"content": {"text/csv": {}}}},
     )
     async def reconciliation(
-        _principal: Annotated[Principal, finance_only],
+        _principal: FinanceOnly,
         period: Annotated[str, Query(description="YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD")],
         format: Annotated[Literal["json", "csv"], Query(description="csv: one row per line")] = "json",
     ) -> ReconciliationView | PlainTextResponse:
         try:
             report = await reports.reconciliation(period)
         except ValueError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
         if format == "csv":
             filename = f"reconciliation-{period.replace('..', '_')}.csv"
             return PlainTextResponse(

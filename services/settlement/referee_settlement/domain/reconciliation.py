@@ -123,7 +123,8 @@ class Reconciliation:
 
 def reconcile(period: Period, rows: list[LineRow]) -> Reconciliation:
     """Bucket and total the lines, and check that everything balances; ``problems`` says what does not."""
-    report = Reconciliation(period, sorted(rows, key=lambda r: (r.issued_at, str(r.statement_id), r.rule, r.party_id)))
+    in_order = sorted(rows, key=lambda r: (r.issued_at, str(r.statement_id)))  # stable: lines keep their order
+    report = Reconciliation(period, in_order)
     by_statement: dict[UUID, list[LineRow]] = {}
     for row in report.rows:
         by_statement.setdefault(row.statement_id, []).append(row)
