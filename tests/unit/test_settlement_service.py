@@ -6,6 +6,7 @@ runs them (tests/workflows covers the workflow itself, tests/integration the who
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
+from typer.testing import CliRunner
 
+from referee_cli.main import app as cli
 from referee_settlement import api
 from referee_settlement.app import build_runtime
 from referee_settlement.domain.reconciliation import parse_period
@@ -359,3 +362,31 @@ def test_periods_follow_finance_s_calendar() -> None:
     assert parse_period("2026", shanghai).end.year == 2027
     with pytest.raises(ValueError, match="ends before it starts"):
         parse_period("2026-11-15..2026-11-01", shanghai)
+
+
+async def test_referee_settlement_reconcile_and_statements_read_like_finance_expects(
+    system: SettlementSystem, tmp_path: Path
+) -> None:
+    await system.publish(DEALS_CLOSED, envelope(deal_closed("IE-7001")))
+    statement = await system.settle("IE-7001", approved_by="finance-zhang")
+    await system.pay(statement, 0, PaymentStatus.PAID, reference="ICBC-9")
+    await system.pay(statement, 1, PaymentStatus.FAILED, failure_reason="bank holiday")
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    env = {"REFEREE_DATA_DIR": str(tmp_path)}  # the fixture's database: <data dir>/services/settlement.db
+    runner = CliRunner()
+
+    reconciled = await asyncio.to_thread(
+        runner.invoke, cli, ["settlement", "reconcile", "--period", month, "--csv", str(tmp_path / "r.csv")], env=env
+    )
+    shown = await asyncio.to_thread(runner.invoke, cli, ["settlement", "statements", "IE-7001"], env=env)
+    wrong = await asyncio.to_thread(runner.invoke, cli, ["settlement", "reconcile", "--period", "soon"], env=env)
+
+    assert reconciled.exit_code == 0, reconciled.output
+    assert "issued          2  72,000.00  = paid + pending + failed + reversed" in reconciled.output
+    assert "balanced: yes" in reconciled.output
+    assert (tmp_path / "r.csv").read_text().count("\n") == 3
+    assert shown.exit_code == 0, shown.output
+    assert "approved by finance-zhang" in shown.output
+    assert "pending after 1 failed attempt" in shown.output
+    assert wrong.exit_code == 2
+    assert "is not YYYY, YYYY-MM" in wrong.output
