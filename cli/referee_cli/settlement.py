@@ -62,12 +62,16 @@ def reconcile(
 @app.command("statements")
 def statements(deal_id: Annotated[str, typer.Argument(help="the deal, as the ERP names it")]) -> None:
     """A deal's statements, each line with the rule that produced it and its payment state."""
-    views = _with_reports(lambda reports: reports.statements_of_deal(deal_id))
-    if not views:
-        typer.echo(f"no statements for deal {deal_id}", err=True)
+    deal = _with_reports(lambda reports: reports.deal(deal_id))
+    if deal is None:
+        typer.echo(f"settlement has no deal {deal_id}", err=True)
         raise typer.Exit(1)
+    typer.echo(f"Deal {deal.deal_id}: {deal.status}, revision {deal.revision}")
+    if deal.blocked_reason:
+        typer.echo(f"  cannot be settled: {deal.blocked_reason}")
     zone = ZoneInfo(SettlementSettings().finance_timezone)
-    typer.echo("\n\n".join(render_statement(view, zone) for view in views))
+    for view in deal.statements:
+        typer.echo("\n" + render_statement(view, zone))
 
 
 def _money(amount: Decimal) -> str:

@@ -237,6 +237,38 @@ async def test_a_ruling_sharing_credit_settles_the_leads_deals_again(system: Set
     assert system.dead_letters()[0].reason == f"ruling {bad.dispute_id} shares credit in ratios summing to 0.5, not 1"
 
 
+async def test_a_ruling_crediting_a_party_of_unknown_channel_blocks_the_deal_and_says_why(
+    system: SettlementSystem,
+) -> None:
+    lead = uuid4()
+    await system.publish(DEALS_CLOSED, envelope(deal_closed("IE-3002", lead_id=lead)))
+    ruling = DisputeRuling(
+        dispute_id=uuid4(),
+        outcome=RulingOutcome.SHARED,
+        reason="shared",
+        decided_by="hq-arbiter",
+        level=2,
+        lead_id=lead,
+        shares=[
+            CreditShare(party_id="direct-east", ratio=Decimal("0.5")),
+            CreditShare(party_id="dealer-x", ratio=Decimal("0.5")),
+        ],
+        rule_set="industrial-goods",
+        rule_version=1,
+        evidence_digest="0" * 64,
+        decided_at=datetime.now(UTC),
+    )
+    await system.publish(DISPUTES_RULINGS, envelope(ruling, producer="arbitration"))
+
+    plan = await system.steps.prepare(PrepareRequest(deal_id="IE-3002", revision=2))
+
+    reason = "the channel of dealer-x is not known: the ruling must state it"
+    assert (plan.kind, plan.reason) == (PlanKind.BLOCKED, reason)
+    view = await system.reports.deal("IE-3002")
+    assert view is not None
+    assert (view.status, view.blocked_reason, view.statements) == ("won", reason, [])
+
+
 async def test_a_failed_payment_is_retried_per_rule_then_flagged(system: SettlementSystem) -> None:
     await system.publish(DEALS_CLOSED, envelope(deal_closed("IE-4001")))
     statement = await system.settle("IE-4001", approved_by="finance-zhang")
@@ -330,8 +362,8 @@ async def test_reconciliation_over_http_for_finance_only_with_csv_export(system:
             "/settlement/reconciliation", params={"period": "May"}, headers=token(Role.FINANCE)
         )
         partner = await client.get("/settlement/reconciliation", params={"period": month}, headers=token(Role.PARTNER))
-        statements = await client.get("/settlement/deals/IE-6001/statements", headers=token(Role.FINANCE))
-        missing = await client.get("/settlement/deals/IE-NONE/statements", headers=token(Role.FINANCE))
+        deal = await client.get("/settlement/deals/IE-6001", headers=token(Role.FINANCE))
+        missing = await client.get("/settlement/deals/IE-NONE", headers=token(Role.FINANCE))
 
     assert as_json.status_code == 200, as_json.text
     body = as_json.json()
@@ -346,7 +378,7 @@ async def test_reconciliation_over_http_for_finance_only_with_csv_export(system:
     assert bad_period.status_code == 422
     assert "is not YYYY, YYYY-MM" in bad_period.json()["detail"]
     assert partner.status_code == 403
-    assert statements.json()[0]["lines"][0]["payment_reference"] == "ICBC-1"
+    assert deal.json()["statements"][0]["lines"][0]["payment_reference"] == "ICBC-1"
     assert missing.status_code == 404
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from referee_shared.auth import Principal, Role, require
 
 from .domain.reconciliation import to_csv
-from .reports import ReconciliationView, Reports, StatementView, reconciliation_view
+from .reports import DealView, ReconciliationView, Reports, reconciliation_view
 
 # At module level: FastAPI resolves these (postponed) annotations in the module's namespace.
 FinanceOnly = Annotated[Principal, Depends(require(Role.FINANCE))]
@@ -19,12 +19,12 @@ FinanceOnly = Annotated[Principal, Depends(require(Role.FINANCE))]
 def build_router(reports: Reports) -> APIRouter:
     router = APIRouter(prefix="/settlement", tags=["settlement"])
 
-    @router.get("/deals/{deal_id}/statements", summary="A deal's statements, with each line's payment state")
-    async def statements(deal_id: str, _principal: FinanceOnly) -> list[StatementView]:
-        views = await reports.statements_of_deal(deal_id)
-        if not views:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no statements for deal {deal_id}")
-        return views
+    @router.get("/deals/{deal_id}", summary="A deal's settlement state and statements, each line with its payment")
+    async def deal(deal_id: str, _principal: FinanceOnly) -> DealView:
+        view = await reports.deal(deal_id)
+        if view is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"settlement has no deal {deal_id}")
+        return view
 
     @router.get(
         "/reconciliation",

@@ -55,6 +55,16 @@ class StatementView(BaseModel):
     lines: list[LineView]
 
 
+class DealView(BaseModel):
+    """A deal as settlement sees it: its state, why it cannot be settled if it cannot, and its statements."""
+
+    deal_id: str
+    status: str
+    revision: int
+    blocked_reason: str | None
+    statements: list[StatementView]
+
+
 class TotalsView(BaseModel):
     lines: int
     amount: Decimal
@@ -82,6 +92,20 @@ class Reports:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], zone: ZoneInfo) -> None:
         self._sessions = sessions
         self._zone = zone
+
+    async def deal(self, deal_id: str) -> DealView | None:
+        async with self._sessions() as session:
+            deal = await SettlementRepository(session).deal(deal_id)
+        if deal is None:
+            return None
+        statements = await self.statements_of_deal(deal_id)
+        return DealView(
+            deal_id=deal.deal_id,
+            status=deal.status,
+            revision=deal.revision,
+            blocked_reason=deal.blocked_reason,
+            statements=statements,
+        )
 
     async def statements_of_deal(self, deal_id: str) -> list[StatementView]:
         async with self._sessions() as session:

@@ -155,6 +155,9 @@ class SettlementRepository:
         query = select(Deal).where(Deal.lead_id == lead_id).order_by(Deal.deal_id).with_for_update()
         return (await self._session.execute(query)).scalars().all()
 
+    async def deal(self, deal_id: str) -> Deal | None:
+        return await self._session.get(Deal, deal_id)
+
     async def ruling(self, lead_id: UUID) -> CreditRuling | None:
         return await self._session.get(CreditRuling, lead_id)
 

@@ -137,14 +137,20 @@ class Settlement:
                 raise Unprocessable(f"statement {report.statement_id} has no line {report.line_id}")
             if statement.status not in (StatementStatus.ISSUED, StatementStatus.REVERSED):
                 raise Unprocessable(f"statement {report.statement_id} was never issued to finance")
+            deal = await repo.deal(statement.deal_id)
             try:
-                await self._apply(tx, line, statement, report)
+                await self._apply(tx, line, statement, report, deal.correlation_id if deal else None)
             except PaymentRefused as exc:
                 raise Unprocessable(f"payment {report.payment_id} on line {report.line_id}: {exc.reason}") from exc
             repo.add(_payment_row(report, tx))
 
     async def _apply(
-        self, tx: Transaction, line: StatementLine, statement: Statement, report: SettlementPayment
+        self,
+        tx: Transaction,
+        line: StatementLine,
+        statement: Statement,
+        report: SettlementPayment,
+        correlation_id: str | None,
     ) -> None:
         state = LinePayment(LineStatus(line.status), line.failures)
         max_retries = self._rules.get(statement.rule_set, statement.rule_version).settlement.payment_max_retries
@@ -166,7 +172,7 @@ class Settlement:
                 last_failure_reason=report.failure_reason,
                 requested_at=tx.clock.now(),
             )
-            await tx.emit(SETTLEMENTS_STATEMENTS, statement.deal_id, retry, correlation_id=str(statement.statement_id))
+            await tx.emit(SETTLEMENTS_STATEMENTS, statement.deal_id, retry, correlation_id=correlation_id)
         elif step.action is Action.FLAG:
             flagged = PaymentFlagged(
                 statement_id=statement.statement_id,
@@ -177,9 +183,7 @@ class Settlement:
                 last_failure_reason=report.failure_reason,
                 flagged_at=tx.clock.now(),
             )
-            await tx.emit(
-                SETTLEMENTS_STATEMENTS, statement.deal_id, flagged, correlation_id=str(statement.statement_id)
-            )
+            await tx.emit(SETTLEMENTS_STATEMENTS, statement.deal_id, flagged, correlation_id=correlation_id)
 
     def _check_settleable(self, deal: Deal) -> None:
         missing = [name for name in ("product_line", "owner_id", "owner_channel") if getattr(deal, name) is None]
