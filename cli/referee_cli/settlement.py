@@ -79,9 +79,9 @@ def _money(amount: Decimal) -> str:
 
 
 def render_statement(view: StatementView, zone: ZoneInfo) -> str:
-    when = f"{view.issued_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone})" if view.issued_at else "not issued"
+    issued = f" (issued {view.issued_at.astimezone(zone):%Y-%m-%d %H:%M} {zone})" if view.issued_at else ""
     head = [
-        f"Statement {view.statement_id}: {view.kind}, {view.status}, issued {when}",
+        f"Statement {view.statement_id}: {view.kind}, {view.status}{issued}",
         f"  deal {view.deal_id}: {_money(view.deal_amount)} {view.currency}, "
         f"tier {view.tier or '-'}, rules {view.rules}",
     ]
