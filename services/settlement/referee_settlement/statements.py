@@ -7,25 +7,23 @@ idempotent: Temporal may run an activity again after its effect was committed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
 from uuid import UUID, uuid5
 
-from referee_shared.events.common import Channel
-from referee_shared.events.settlements import SettlementStatement, StatementKind
-from referee_shared.events.settlements import StatementLine as LineEvent
+from referee_shared.events.settlements import StatementKind
 from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened, TaskReminded
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.rules.ruleset import RuleSet
 from referee_shared.topics import SETTLEMENTS_STATEMENTS, TASKS_EVENTS
 
-from .domain.credit import CreditShare, DealTerms, Helper, Party, Ruling, SettlementError
+from .domain.credit import SettlementError
 from .domain.split import Split, split_deal
 from .domain.states import DealStatus, StatementStatus
+from .records import deal_terms, line_id_for, ruling_of, statement_event, statement_id_for, task_details
 from .settings import SettlementSettings
-from .store import ApprovalTask, CreditRuling, Deal, SettlementRepository, Statement, StatementLine
+from .store import ApprovalTask, Deal, SettlementRepository, Statement, StatementLine
 from .workflows.models import (
     APPROVE,
     REJECT,
@@ -43,41 +41,9 @@ from .workflows.models import (
     WithdrawRequest,
 )
 
-# Statement and line ids are derived from business keys, so a step run twice writes the same rows.
-STATEMENT_IDS = UUID("6f3d0a52-8c1e-5b7f-9a40-2d6e1c9b7a31")
-
 
 class DealNotRecorded(Exception):
     """The workflow heard of a revision before the intake's commit is visible; the activity retries."""
-
-
-def statement_id_for(deal_id: str, revision: int) -> UUID:
-    return uuid5(STATEMENT_IDS, f"{deal_id}\n{revision}")
-
-
-def line_id_for(statement_id: UUID, component: str, party_id: str) -> UUID:
-    return uuid5(statement_id, f"{component}\n{party_id}")
-
-
-def deal_terms(deal: Deal) -> DealTerms:
-    assert deal.owner_id is not None
-    assert deal.owner_channel is not None
-    helpers = tuple(
-        Helper(Party(c["party_id"], Channel(c["channel"])), Decimal(c["ratio"]) if c.get("ratio") is not None else None)
-        for c in deal.contributors
-    )
-    return DealTerms(deal.deal_id, deal.amount, Party(deal.owner_id, Channel(deal.owner_channel)), helpers)
-
-
-def ruling_of(row: CreditRuling | None) -> Ruling | None:
-    if row is None or row.outcome not in ("shared", "transferred"):
-        return None
-    shares = tuple(
-        CreditShare(s["party_id"], Decimal(s["ratio"]), Channel(s["channel"]) if s.get("channel") else None)
-        for s in row.shares
-    )
-    channel = Channel(row.new_holder_channel) if row.new_holder_channel else None
-    return Ruling(str(row.dispute_id), row.new_holder_id, channel, shares)
 
 
 class Statements:
@@ -127,7 +93,7 @@ class Statements:
         async with self._tx.begin() as tx:
             repo = SettlementRepository(tx.session)
             statement = await _statement(repo, request.statement_id)
-            statement.status = StatementStatus.AWAITING_APPROVAL
+            statement.status = StatementStatus.AWAITING_APPROVAL.value
             return await self._open(tx, repo, statement, request.level, request.due_at)
 
     async def remind(self, request: ReminderRequest) -> None:
@@ -163,7 +129,7 @@ class Statements:
             if request.choice == APPROVE:
                 statement.approved_by = request.decided_by
             else:
-                statement.status = StatementStatus.REJECTED
+                statement.status = StatementStatus.REJECTED.value
 
     async def withdraw(self, request: WithdrawRequest) -> None:
         """The deal changed before its statement was issued: drop the statement and its open task."""
@@ -171,7 +137,7 @@ class Statements:
             repo = SettlementRepository(tx.session)
             statement = await _statement(repo, request.statement_id)
             if statement.status in (StatementStatus.DRAFT, StatementStatus.AWAITING_APPROVAL):
-                statement.status, statement.reason = StatementStatus.WITHDRAWN, request.reason
+                statement.status, statement.reason = StatementStatus.WITHDRAWN.value, request.reason
             if request.task is not None:
                 await _close(tx, repo, request.task.task_id, "withdrawn", None, request.reason)
 
@@ -184,7 +150,8 @@ class Statements:
                 return True
             deal = await repo.deal_for_update(statement.deal_id)
             if deal is None or deal.status == DealStatus.REVERSED:
-                statement.status, statement.reason = StatementStatus.WITHDRAWN, "the deal was reversed before issue"
+                statement.status = StatementStatus.WITHDRAWN.value
+                statement.reason = "the deal was reversed before issue"
                 return False
             if request.replaces_statement_id is not None:
                 replaced = await _statement(repo, request.replaces_statement_id)
@@ -192,7 +159,7 @@ class Statements:
                     why = f"corrected: replaced by statement {statement.statement_id}"
                     await _reverse(tx, repo, replaced, why)
                 statement.replaces_statement_id = replaced.statement_id
-            statement.status, statement.issued_at = StatementStatus.ISSUED, tx.clock.now()
+            statement.status, statement.issued_at = StatementStatus.ISSUED.value, tx.clock.now()
             statement.approved_by = request.approved_by
             await _publish(tx, repo, statement, deal.correlation_id)
             return True
@@ -247,7 +214,7 @@ class Statements:
             workflow_id=self._settings.workflow_id(SETTLEMENT_WORKFLOW_KIND, statement.deal_id),
             update_name="decide",
             choices=ref.choices,
-            details=_task_details(statement, lines),
+            details=task_details(statement, lines),
             due_at=due_at,
             subject_party_ids=sorted({line.party_id for line in lines}),
             opened_at=now,
@@ -268,7 +235,7 @@ def _rule_name(rules: RuleSet, component: str) -> str:
     return f"{rules.ref}:{component}"
 
 
-def _same(lines: Any, split: Split, rules: RuleSet) -> bool:
+def _same(lines: Sequence[StatementLine], split: Split, rules: RuleSet) -> bool:
     issued = sorted((line.party_id, line.channel, line.rule, line.amount) for line in lines)
     computed = sorted(
         (s.party.party_id, s.party.channel.value, _rule_name(rules, s.component), s.amount) for s in split.shares
@@ -291,8 +258,8 @@ def _record_draft(
             statement_id=statement_id,
             deal_id=deal.deal_id,
             revision=revision,
-            kind=StatementKind.ORIGINAL,
-            status=StatementStatus.DRAFT,
+            kind=StatementKind.ORIGINAL.value,
+            status=StatementStatus.DRAFT.value,
             lead_id=deal.lead_id,
             currency=deal.currency,
             deal_amount=deal.amount,
@@ -341,8 +308,8 @@ async def _reverse(tx: Transaction, repo: SettlementRepository, original: Statem
         statement_id=reversal_id,
         deal_id=original.deal_id,
         revision=original.revision,
-        kind=StatementKind.REVERSAL,
-        status=StatementStatus.ISSUED,
+        kind=StatementKind.REVERSAL.value,
+        status=StatementStatus.ISSUED.value,
         reverses_statement_id=original.statement_id,
         lead_id=original.lead_id,
         currency=original.currency,
@@ -372,7 +339,7 @@ async def _reverse(tx: Transaction, repo: SettlementRepository, original: Statem
                 updated_at=now,
             )
         )
-    original.status = StatementStatus.REVERSED
+    original.status = StatementStatus.REVERSED.value
     await tx.session.flush()
     deal = await repo.deal_for_update(original.deal_id)
     await _publish(tx, repo, reversal, deal.correlation_id if deal else None)
@@ -383,57 +350,5 @@ async def _publish(
 ) -> None:
     assert statement.issued_at is not None
     lines = await repo.lines(statement.statement_id)
-    event = SettlementStatement(
-        statement_id=statement.statement_id,
-        deal_id=statement.deal_id,
-        kind=StatementKind(statement.kind),
-        reverses_statement_id=statement.reverses_statement_id,
-        currency=statement.currency,
-        distributable_amount=statement.distributable,
-        lines=[
-            LineEvent(
-                line_id=line.line_id,
-                party_id=line.party_id,
-                channel=Channel(line.channel),
-                amount=line.amount,
-                rule=line.rule,
-                description=line.description,
-                reverses_line_id=line.reverses_line_id,
-            )
-            for line in lines
-        ],
-        rule_set=statement.rule_set,
-        rule_version=statement.rule_version,
-        approved_by=statement.approved_by,
-        issued_at=statement.issued_at,
-        lead_id=statement.lead_id,
-        deal_amount=statement.deal_amount,
-        tier=statement.tier,
-        replaces_statement_id=statement.replaces_statement_id,
-        reason=statement.reason,
-    )
+    event = statement_event(statement, lines)
     await tx.emit(SETTLEMENTS_STATEMENTS, statement.deal_id, event, correlation_id=correlation_id or None)
-
-
-def _task_details(statement: Statement, lines: Any) -> dict[str, Any]:
-    return {
-        "deal_id": statement.deal_id,
-        "lead_id": str(statement.lead_id),
-        "statement_id": str(statement.statement_id),
-        "deal_amount": f"{statement.deal_amount:.2f}",
-        "currency": statement.currency,
-        "distributable_amount": f"{statement.distributable:.2f}",
-        "tier": statement.tier,
-        "rules": f"{statement.rule_set}@{statement.rule_version}",
-        "notes": statement.notes,
-        "lines": [
-            {
-                "party_id": line.party_id,
-                "channel": line.channel,
-                "amount": f"{line.amount:.2f}",
-                "rule": line.rule,
-                "description": line.description,
-            }
-            for line in lines
-        ],
-    }

@@ -26,7 +26,7 @@ from .domain.payments import Action, LinePayment, LineStatus, PaymentRefused
 from .domain.split import split_deal
 from .domain.states import DealStatus, StatementStatus
 from .ports import SettlementWorkflows
-from .statements import deal_terms
+from .records import deal_terms
 from .store import CreditRuling, Deal, PaymentReport, SettlementRepository, Statement, StatementLine
 
 log = logging.getLogger(__name__)
