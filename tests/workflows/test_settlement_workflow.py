@@ -211,7 +211,8 @@ async def test_rejected_statement_is_never_issued_and_the_task_closes_with_the_r
 
     [closed] = await harness.wait_for(deal, TaskClosed)
     assert (closed.outcome, closed.reason) == ("reject", reason)
-    await harness.state(handle, lambda s: s.open_task_id is None and s.issued_statement_id is None)
+    state = await harness.state(handle, lambda s: s.stage == "rejected")
+    assert (state.open_task_id, state.issued_statement_id) == (None, None)
     assert not [e for e in await harness.events(deal) if isinstance(e.payload, SettlementStatement)]
 
 

@@ -59,6 +59,8 @@ class Statements:
             deal = await repo.deal_for_update(request.deal_id)
             if deal is None or deal.revision < request.revision:
                 raise DealNotRecorded(f"deal {request.deal_id} revision {request.revision} is not recorded yet")
+            if deal.status == DealStatus.REVERSED:
+                return Plan(kind=PlanKind.REVERSED, deal_id=deal.deal_id, reason="the deal was reversed")
             if deal.status != DealStatus.WON:
                 return Plan(kind=PlanKind.NOTHING, deal_id=deal.deal_id, reason=f"the deal is {deal.status}")
             try:

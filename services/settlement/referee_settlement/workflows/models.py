@@ -34,6 +34,7 @@ class PlanKind(StrEnum):
     DRAFT = "draft"  # a new statement to approve (if need be) and issue
     UNCHANGED = "unchanged"  # the statement in force already says this
     NOTHING = "nothing"  # nothing to settle (lost, or no amount)
+    REVERSED = "reversed"  # refunded or cancelled: the reverse signal, sent with it, does the rest
     BLOCKED = "blocked"  # the deal cannot be settled as reported; see reason
 
 

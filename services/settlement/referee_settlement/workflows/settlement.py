@@ -56,7 +56,7 @@ class SettlementWorkflow:
         self._revision = max(self._revision, start.revision)
         settled = 0
         while True:
-            await workflow.wait_condition(lambda: self._changed_since(settled))  # noqa: B023 (settled is fixed while waiting)
+            await workflow.wait_condition(lambda: self._changed_since(settled))  # noqa: B023 (fixed while waiting)
             if self._reversal is not None:
                 if self._issued is not None:
                     why = f"{self._reversal.kind}: {self._reversal.reason}"
@@ -115,11 +115,13 @@ class SettlementWorkflow:
         if decision is None:
             why = "the deal was reversed" if self._reversal else f"the deal changed: {self._reason}"
             await self._step(Steps.withdraw, WithdrawRequest(statement_id=statement_id, task=task, reason=why))
+            self._stage = "withdrawn"
             return None
         conclude = ConcludeRequest(
             task=task, choice=decision.choice, decided_by=decision.decided_by, reason=decision.reason
         )
         await self._step(Steps.conclude, conclude)
+        self._stage = "approved" if decision.choice == APPROVE else "rejected"
         return decision.decided_by if decision.choice == APPROVE else None
 
     def _changed_since(self, revision: int) -> bool:
