@@ -187,6 +187,7 @@ async def test_decide_refuses_an_unknown_task_a_choice_not_offered_and_a_role_no
         decision("settlement-some-other-task", "approve"),
         decision(task.task_id, "pay-double"),
         decision(task.task_id, "approve", role="partner", decided_by="agent-wang"),
+        decision(task.task_id, "approve", decided_by="zhang@finance.example.com"),
     ):
         with pytest.raises(WorkflowUpdateFailedError) as failure:
             await handle.execute_update(SettlementWorkflow.decide, wrong)
@@ -197,6 +198,7 @@ async def test_decide_refuses_an_unknown_task_a_choice_not_offered_and_a_role_no
         "task settlement-some-other-task is not open on this settlement",
         "choice 'pay-double' is not offered; choose one of approve, reject",
         "role 'partner' may not decide this task; it needs finance",
+        "approver 'zhang@finance.example.com' cannot be named on a statement: use letters, digits, _ . : -",
     ]
     assert (await harness.state(handle, lambda s: True)).open_task_id == task.task_id
 

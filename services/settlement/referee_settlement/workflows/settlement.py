@@ -15,6 +15,9 @@ from uuid import UUID
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import TypeAdapter, ValidationError
+
+    from referee_shared.events.common import PartyId
     from referee_shared.events.tasks import TaskDecision
 
     from .activities import SettlementActivities as Steps
@@ -39,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
 
 STEP_TIMEOUT = timedelta(seconds=30)
 LAST_LEVEL = 2  # HQ finance: past its deadline the task stays open, money is never approved by a timer
+APPROVER = TypeAdapter(PartyId)  # statements name their approver as a party id
 
 
 @workflow.defn(name="Settlement")
@@ -153,6 +157,12 @@ class SettlementWorkflow:
             raise ValueError(f"choice {decision.choice!r} is not offered; choose one of {', '.join(task.choices)}")
         if decision.role not in (task.role, "admin"):
             raise ValueError(f"role {decision.role!r} may not decide this task; it needs {task.role}")
+        try:
+            APPROVER.validate_python(decision.decided_by)
+        except ValidationError:
+            raise ValueError(
+                f"approver {decision.decided_by!r} cannot be named on a statement: use letters, digits, _ . : -"
+            ) from None
 
     @workflow.query
     def state(self) -> SettlementState:
