@@ -7,12 +7,14 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from faststream.kafka import KafkaBroker
 from sqlalchemy import select
+from temporalio import activity
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
@@ -25,7 +27,7 @@ from referee_settlement.statements import Statements
 from referee_settlement.store import messaging
 from referee_settlement.usecases import Settlement
 from referee_settlement.workflows.activities import SettlementActivities
-from referee_settlement.workflows.models import SETTLEMENT_WORKFLOW_KIND, SettlementState
+from referee_settlement.workflows.models import SETTLEMENT_WORKFLOW_KIND, SettlementState, TaskRef
 from referee_settlement.workflows.settlement import SettlementWorkflow
 from referee_settlement.workflows.starter import TemporalSettlementWorkflows
 from referee_shared.events.catalog import decode
@@ -265,3 +267,34 @@ async def test_corrected_deal_terms_reverse_the_issued_statement_and_issue_a_new
     assert replacement.replaces_statement_id == first.statement_id
     assert [(line.party_id, line.amount) for line in replacement.lines] == [("agent-wang", 13500), ("agent-li", 4500)]
     assert sum(s.distributable_amount for s in statements) == replacement.distributable_amount
+
+
+class SlowToReportBack(SettlementActivities):
+    """Announces the task (commits TaskOpened) but reports back late, as a loaded worker might."""
+
+    @activity.defn(name="settlement.open_task")
+    async def open_task(self, task: TaskRef) -> None:
+        await super().open_task(task)
+        await asyncio.sleep(1.5)
+
+
+async def test_a_decision_made_as_soon_as_the_inbox_hears_of_the_task_is_accepted(
+    env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    settings = SettlementSettings(data_dir=tmp_path, topic_prefix="wf-slow.")
+    workflows = TemporalSettlementWorkflows(lambda: env.client, settings)
+    runtime, settlement = build_runtime(settings, broker=KafkaBroker(), workflows=workflows)
+    await runtime.migrate()
+    steps = SlowToReportBack(Statements(runtime.transactions, runtime.rules, settings))
+    async with Worker(
+        env.client, task_queue=settings.task_queue(), workflows=[SettlementWorkflow], activities=steps.all()
+    ):
+        slow = Harness(env, runtime, settlement, settings)
+        deal = new_deal()
+        handle = await slow.close(deal)
+        [task] = await slow.wait_for(deal, TaskOpened)
+
+        assert await handle.execute_update(SettlementWorkflow.decide, decision(task.task_id, "approve")) == "approve"
+        [statement] = await slow.wait_for(deal, SettlementStatement)
+        assert statement.approved_by == "finance-zhang"
+    await runtime.engine.dispose()

@@ -8,7 +8,6 @@ idempotent: Temporal may run an activity again after its effect was committed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from uuid import UUID, uuid5
 
 from referee_shared.events.settlements import StatementKind
@@ -26,12 +25,10 @@ from .settings import SettlementSettings
 from .store import ApprovalTask, Deal, SettlementRepository, Statement, StatementLine
 from .workflows.models import (
     APPROVE,
-    REJECT,
     SETTLEMENT_WORKFLOW_KIND,
     ConcludeRequest,
     EscalateRequest,
     IssueRequest,
-    OpenTaskRequest,
     Plan,
     PlanKind,
     PrepareRequest,
@@ -84,19 +81,21 @@ class Statements:
             return Plan(
                 kind=PlanKind.DRAFT,
                 deal_id=deal.deal_id,
+                revision=request.revision,
                 statement_id=statement_id,
                 needs_approval=split.distributable > approval.approval_threshold,
+                approver_role=self._settings.approver_role,
                 approval_deadline_hours=approval.approval_deadline_hours,
                 approval_reminder_hours_before=approval.approval_reminder_hours_before,
             )
 
-    async def open_task(self, request: OpenTaskRequest) -> TaskRef:
+    async def open_task(self, task: TaskRef) -> None:
         """Ask finance to approve the statement: a task in the shared inbox (TaskOpened)."""
         async with self._tx.begin() as tx:
             repo = SettlementRepository(tx.session)
-            statement = await _statement(repo, request.statement_id)
+            statement = await _statement(repo, task.statement_id)
             statement.status = StatementStatus.AWAITING_APPROVAL.value
-            return await self._open(tx, repo, statement, request.level, request.due_at)
+            await self._open(tx, repo, statement, task)
 
     async def remind(self, request: ReminderRequest) -> None:
         """Tell the inbox a task nears its deadline (or, at the last level, has passed it)."""
@@ -111,14 +110,14 @@ class Statements:
             )
             await tx.emit(TASKS_EVENTS, task.task_id, reminder)
 
-    async def escalate(self, request: EscalateRequest) -> TaskRef:
-        """No decision by the deadline: close the task as escalated and open one for HQ finance."""
+    async def escalate(self, request: EscalateRequest) -> None:
+        """No decision by the deadline: close the task as escalated and open its successor for HQ finance."""
         async with self._tx.begin() as tx:
             repo = SettlementRepository(tx.session)
             statement = await _statement(repo, request.task.statement_id)
             reason = f"no decision by {request.task.due_at.isoformat()}; escalated to HQ finance"
             await _close(tx, repo, request.task.task_id, "escalated", None, reason)
-            return await self._open(tx, repo, statement, request.task.level + 1, request.due_at)
+            await self._open(tx, repo, statement, request.successor)
 
     async def conclude(self, request: ConcludeRequest) -> None:
         """Record finance's decision on the statement and close its task."""
@@ -179,51 +178,39 @@ class Statements:
             raise RuleError(f"deal {deal.deal_id} names no product line")
         return self._rules.for_product_line(deal.product_line, deal.closed_at)
 
-    async def _open(
-        self, tx: Transaction, repo: SettlementRepository, statement: Statement, level: int, due_at: datetime
-    ) -> TaskRef:
-        task_id = f"settlement-{statement.deal_id}-r{statement.revision}-l{level}"
-        ref = TaskRef(
-            task_id=task_id,
-            statement_id=statement.statement_id,
-            level=level,
-            role=self._settings.approver_role,
-            choices=[APPROVE, REJECT],
-            due_at=due_at,
-        )
-        if await repo.task(task_id) is not None:
-            return ref
+    async def _open(self, tx: Transaction, repo: SettlementRepository, statement: Statement, task: TaskRef) -> None:
+        if await repo.task(task.task_id) is not None:
+            return
         now = tx.clock.now()
         repo.add(
             ApprovalTask(
-                task_id=task_id,
+                task_id=task.task_id,
                 statement_id=statement.statement_id,
-                level=level,
+                level=task.level,
                 status="open",
                 opened_at=now,
-                due_at=due_at,
+                due_at=task.due_at,
             )
         )
         lines = await repo.lines(statement.statement_id)
-        who = "HQ finance" if level > 1 else "finance"
+        who = "HQ finance" if task.level > 1 else "finance"
         opened = TaskOpened(
-            task_id=task_id,
+            task_id=task.task_id,
             kind=TaskKind.SETTLEMENT_APPROVAL,
             title=f"{who}: approve settlement of deal {statement.deal_id}, "
             f"{statement.distributable:,.2f} {statement.currency} to {len({line.party_id for line in lines})} parties",
-            role=ref.role,
-            level=level,
+            role=task.role,
+            level=task.level,
             workflow_id=self._settings.workflow_id(SETTLEMENT_WORKFLOW_KIND, statement.deal_id),
             update_name="decide",
-            choices=ref.choices,
+            choices=task.choices,
             details=task_details(statement, lines),
-            due_at=due_at,
+            due_at=task.due_at,
             subject_party_ids=sorted({line.party_id for line in lines}),
             opened_at=now,
         )
         deal = await repo.deal_for_update(statement.deal_id)
-        await tx.emit(TASKS_EVENTS, task_id, opened, correlation_id=deal.correlation_id if deal else None)
-        return ref
+        await tx.emit(TASKS_EVENTS, task.task_id, opened, correlation_id=deal.correlation_id if deal else None)
 
 
 async def _statement(repo: SettlementRepository, statement_id: UUID) -> Statement:

@@ -11,7 +11,6 @@ from .models import (
     ConcludeRequest,
     EscalateRequest,
     IssueRequest,
-    OpenTaskRequest,
     Plan,
     PrepareRequest,
     ReminderRequest,
@@ -33,16 +32,16 @@ class SettlementActivities:
         return await self._statements.prepare(request)
 
     @activity.defn(name="settlement.open_task")
-    async def open_task(self, request: OpenTaskRequest) -> TaskRef:
-        return await self._statements.open_task(request)
+    async def open_task(self, task: TaskRef) -> None:
+        await self._statements.open_task(task)
 
     @activity.defn(name="settlement.remind")
     async def remind(self, request: ReminderRequest) -> None:
         await self._statements.remind(request)
 
     @activity.defn(name="settlement.escalate")
-    async def escalate(self, request: EscalateRequest) -> TaskRef:
-        return await self._statements.escalate(request)
+    async def escalate(self, request: EscalateRequest) -> None:
+        await self._statements.escalate(request)
 
     @activity.defn(name="settlement.conclude")
     async def conclude(self, request: ConcludeRequest) -> None:

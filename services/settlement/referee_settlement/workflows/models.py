@@ -46,26 +46,35 @@ class PrepareRequest(BaseModel):
 class Plan(BaseModel):
     kind: PlanKind
     deal_id: str
+    revision: int = 0
     statement_id: UUID | None = None
     needs_approval: bool = False
+    approver_role: str = "finance"
     approval_deadline_hours: int = 72
     approval_reminder_hours_before: int = 24
     reason: str = ""
 
 
-class OpenTaskRequest(BaseModel):
-    statement_id: UUID
-    level: int
-    due_at: datetime
-
-
 class TaskRef(BaseModel):
+    """An approval task as the workflow defines it; the inbox learns of it from TaskOpened."""
+
     task_id: str
     statement_id: UUID
     level: int
     role: str
     choices: list[str]
     due_at: datetime
+
+    @classmethod
+    def approval(cls, plan: Plan, statement_id: UUID, level: int, due_at: datetime) -> TaskRef:
+        return cls(
+            task_id=f"settlement-{plan.deal_id}-r{plan.revision}-l{level}",
+            statement_id=statement_id,
+            level=level,
+            role=plan.approver_role,
+            choices=[APPROVE, REJECT],
+            due_at=due_at,
+        )
 
 
 class ReminderRequest(BaseModel):
@@ -75,7 +84,7 @@ class ReminderRequest(BaseModel):
 
 class EscalateRequest(BaseModel):
     task: TaskRef
-    due_at: datetime
+    successor: TaskRef
 
 
 class ConcludeRequest(BaseModel):

@@ -28,7 +28,6 @@ with workflow.unsafe.imports_passed_through():
         DealRevised,
         EscalateRequest,
         IssueRequest,
-        OpenTaskRequest,
         Plan,
         PlanKind,
         PrepareRequest,
@@ -100,9 +99,10 @@ class SettlementWorkflow:
         def settled_or_changed() -> bool:
             return self._decision is not None or self._changed_since(revision)
 
-        request = OpenTaskRequest(statement_id=statement_id, level=1, due_at=workflow.now() + deadline)
-        task: TaskRef = await self._step(Steps.open_task, request)
-        self._task = task
+        # Decisions are accepted from the moment the task is defined: the inbox may hear of it (the
+        # outbox publishes on commit) before this workflow hears that the step announcing it finished.
+        task = self._task = TaskRef.approval(plan, statement_id, 1, workflow.now() + deadline)
+        await self._step(Steps.open_task, task)
         while not await _until(settled_or_changed, task.due_at - reminder):
             await self._step(Steps.remind, ReminderRequest(task=task, overdue=False))
             if await _until(settled_or_changed, task.due_at):
@@ -111,10 +111,9 @@ class SettlementWorkflow:
                 await self._step(Steps.remind, ReminderRequest(task=task, overdue=True))
                 await workflow.wait_condition(settled_or_changed)
                 break
-            self._task = None  # no decision on the old task while it is handed over
-            escalate = EscalateRequest(task=task, due_at=workflow.now() + deadline)
-            task = await self._step(Steps.escalate, escalate)
-            self._task = task
+            successor = self._task = TaskRef.approval(plan, statement_id, task.level + 1, workflow.now() + deadline)
+            await self._step(Steps.escalate, EscalateRequest(task=task, successor=successor))
+            task = successor
         self._task, decision = None, self._decision
         if decision is None:
             why = "the deal was reversed" if self._reversal else f"the deal changed: {self._reason}"
