@@ -9,7 +9,7 @@ from .events.deals import DealClosed, DealReversed
 from .events.disputes import DisputeOpened, DisputeRuling
 from .events.envelope import Payload
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LockChanged
-from .events.qualifications import QualificationSubmitted
+from .events.qualifications import QualificationChanged, QualificationSubmitted
 from .events.settlements import SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened
 
@@ -94,6 +94,14 @@ LEADS_LOCKS = Topic(
     "out",
     "lock granted, reminded, extended, expired, released, transferred or completed",
 )
+QUALIFICATIONS_DECISIONS = Topic(
+    "qualifications.decisions",
+    "partner_id",
+    (QualificationChanged,),
+    True,
+    "out",
+    "a qualification received, escalated, approved, rejected, expiring, expired or revoked",
+)
 DISPUTES_RULINGS = Topic(
     "disputes.rulings",
     "dispute_id",
@@ -168,6 +176,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     DISPUTES_OPENED,
     LEADS_DECISIONS,
     LEADS_LOCKS,
+    QUALIFICATIONS_DECISIONS,
     DISPUTES_RULINGS,
     SETTLEMENTS_STATEMENTS,
     SETTLEMENTS_PAYMENTS,
