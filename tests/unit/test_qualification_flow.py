@@ -20,7 +20,7 @@ from referee_qualification.app import build_runtime as build_qualification
 from referee_qualification.review_steps import ReviewSteps
 from referee_qualification.settings import QualificationSettings
 from referee_qualification.usecases import Qualifications
-from referee_qualification.workflows.models import APPROVE, REJECT, ReviewDecided, ReviewInput
+from referee_qualification.workflows.models import APPROVE, REJECT, ReviewDecided, ReviewInput, ValidityInput
 from referee_registration.app import build_runtime as build_registration
 from referee_registration.settings import RegistrationSettings
 from referee_shared.clock import FixedClock
@@ -50,10 +50,14 @@ class RecordingReviews:
 
     def __init__(self) -> None:
         self.started: list[tuple[str, ReviewInput]] = []
+        self.validities: list[tuple[str, ValidityInput]] = []
         self.ended: list[tuple[str, str]] = []
 
     async def start_review(self, workflow_id: str, review: ReviewInput) -> None:
         self.started.append((workflow_id, review))
+
+    async def start_validity(self, workflow_id: str, validity: ValidityInput) -> None:
+        self.validities.append((workflow_id, validity))
 
     async def end_validity(self, workflow_id: str, reason: str) -> None:
         self.ended.append((workflow_id, reason))
@@ -95,8 +99,10 @@ class QualificationSystem:
             at=self.clock.now(),
             task=review.first,
             decision=decision,
+            validity=review.validity,
+            validity_workflow_id=review.validity_workflow_id,
         )
-        status = await ReviewSteps(self.runtimes["qualification"].transactions).decide(step)
+        status = await ReviewSteps(self.runtimes["qualification"].transactions, self.reviews).decide(step)
         await self.settle()
         return status
 
@@ -193,6 +199,7 @@ async def test_after_approval_the_same_registration_is_accepted(system: Qualific
     [(_, review)] = system.reviews.started
 
     assert await system.decide(review, APPROVE) == "approved"
+    assert system.reviews.validities == [(review.validity_workflow_id, review.validity)]
     assert (await system.register("agent-li")).outcome is DecisionOutcome.ACCEPTED
     assert [c.change for c in system.changes()] == [QualificationChange.RECEIVED, QualificationChange.APPROVED]
 
@@ -244,6 +251,7 @@ async def test_resubmission_after_rejection_is_reviewed_again(system: Qualificat
     second_id, second = system.reviews.started[1]
     assert second_id == workflow_id  # the same certificate: a new run of its review
     assert second.submission_id == resubmitted.submission_id
+    assert system.reviews.validities == []
     rejected = next(c for c in system.changes() if c.change is QualificationChange.REJECTED)
     assert rejected.reason == "scan unreadable"
     assert rejected.decided_by == "reviewer-zhang"

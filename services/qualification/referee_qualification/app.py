@@ -42,7 +42,7 @@ def build_runtime(
     register_handlers(runtime.consumer, qualifications)
     runtime.run_worker(
         [QualificationReviewWorkflow, CertificateValidityWorkflow],
-        ReviewActivities(ReviewSteps(runtime.transactions)).all(),
+        ReviewActivities(ReviewSteps(runtime.transactions, starter)).all(),
     )
     return runtime, qualifications
 

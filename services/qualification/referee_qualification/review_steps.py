@@ -14,6 +14,7 @@ from referee_shared.topics import TASKS_EVENTS
 
 from .changes import record_change
 from .domain.status import QualificationStatus, transition
+from .ports import Reviews
 from .store import Qualification, QualificationRepository
 from .workflows.models import APPROVE, DECIDE_UPDATE, Escalation, Reminder, ReviewDecided, ReviewTask, Step, TaskStep
 
@@ -25,8 +26,9 @@ _EARLIER_SHOWN = 5
 
 
 class ReviewSteps:
-    def __init__(self, transactions: Transactions) -> None:
+    def __init__(self, transactions: Transactions, reviews: Reviews) -> None:
         self._tx = transactions
+        self._reviews = reviews
 
     async def open_task(self, step: TaskStep) -> None:
         """Put the first-level review task into the shared inbox."""
@@ -46,7 +48,6 @@ class ReviewSteps:
             qualification.review_level, qualification.review_due_at = opening.level, opening.due_at
             reason = f"no decision by {closing.due_at.isoformat()}; escalated to HQ compliance"
             await _close_task(tx, closing.task_id, "escalated", None, reason, step.at)
-            await _open_task(tx, qualification, step.workflow_id, opening, step.at, escalated_from=closing)
             await record_change(
                 tx,
                 qualification,
@@ -57,6 +58,7 @@ class ReviewSteps:
                 level=opening.level,
                 due_at=opening.due_at,
             )
+            await _open_task(tx, qualification, step.workflow_id, opening, step.at, escalated_from=closing)
 
     async def remind(self, step: Reminder) -> None:
         """HQ compliance is late too: say so again; the task stays open."""
@@ -76,7 +78,7 @@ class ReviewSteps:
             )
 
     async def decide(self, step: ReviewDecided) -> str:
-        """Record a reviewer's approval or rejection; returns the qualification's status afterwards."""
+        """Record a reviewer's approval or rejection (an approval starts the validity); returns the status after."""
         decision = step.decision
         async with self._tx.begin() as tx:
             qualification = await QualificationRepository(tx.session).get_for_update(step.submission_id)
@@ -101,6 +103,9 @@ class ReviewSteps:
                 details={"task_id": step.task.task_id, "role": decision.role, **decision.details},
                 level=step.task.level,
             )
+            if approved:
+                # Started before the commit: a retry after a failed commit finds the validity already running.
+                await self._reviews.start_validity(step.validity_workflow_id, step.validity)
             return qualification.status
 
     async def warn_expiry(self, step: Step) -> None:

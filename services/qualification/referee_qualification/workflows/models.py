@@ -68,6 +68,8 @@ class Reminder(Step):
 class ReviewDecided(Step):
     task: ReviewTask
     decision: TaskDecision
+    validity: ValidityInput
+    validity_workflow_id: str
 
 
 def task_id(submission_id: UUID, level: int) -> str:

@@ -1,5 +1,6 @@
 """The review of one submitted certificate: a reviewer task with a deadline, escalation to HQ compliance when
-the deadline passes (reminding again each period HQ lets pass), and on approval the certificate's validity."""
+the deadline passes (reminding again each period HQ lets pass), then the decision recorded; an approval
+starts the certificate's validity workflow."""
 
 from __future__ import annotations
 
@@ -8,14 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from referee_shared.events.tasks import TaskDecision
 
     from .activities import ReviewActivities
     from .models import Escalation, Reminder, ReviewDecided, ReviewInput, ReviewTask, TaskStep, step_key, task_id
-    from .validity import CertificateValidityWorkflow
 
 _STEP_TIMEOUT = timedelta(seconds=30)
 ADMIN = "admin"
@@ -40,17 +39,16 @@ class QualificationReviewWorkflow:
         if not await self._decided_by(self._task.due_at):
             await self._escalate(review, workflow_id)
         assert self._decision is not None
-        decided = ReviewDecided(**self._stamp("decide"), task=self._task, decision=self._decision)
+        decided = ReviewDecided(
+            **self._stamp("decide"),
+            task=self._task,
+            decision=self._decision,
+            validity=review.validity,
+            validity_workflow_id=review.validity_workflow_id,
+        )
         self._outcome = await workflow.execute_activity_method(
             ReviewActivities.decide, decided, start_to_close_timeout=_STEP_TIMEOUT
         )
-        if self._outcome == "approved":
-            await workflow.start_child_workflow(
-                CertificateValidityWorkflow.run,
-                review.validity,
-                id=review.validity_workflow_id,
-                parent_close_policy=ParentClosePolicy.ABANDON,
-            )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome
 
@@ -80,7 +78,7 @@ class QualificationReviewWorkflow:
                 ReviewActivities.remind, reminder, start_to_close_timeout=_STEP_TIMEOUT
             )
 
-    @workflow.update(name="decide")
+    @workflow.update  # named after the method: "decide", the inbox convention
     async def decide(self, decision: TaskDecision) -> str:
         """A reviewer's choice from the inbox; returns the qualification's status once it is recorded."""
         self._decision = decision

@@ -1,14 +1,16 @@
-"""Starting review workflows and ending validity workflows on Temporal."""
+"""Starting and ending qualification's workflows on Temporal."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from .models import ReviewInput
+from .models import ReviewInput, ValidityInput
 from .review import QualificationReviewWorkflow
 from .validity import CertificateValidityWorkflow
 
@@ -29,6 +31,18 @@ class TemporalReviews:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         )
+
+    async def start_validity(self, workflow_id: str, validity: ValidityInput) -> None:
+        # A validity that already ran to its end makes this start a retry of the approval: nothing to do.
+        with suppress(WorkflowAlreadyStartedError):
+            await self._client().start_workflow(
+                CertificateValidityWorkflow.run,
+                validity,
+                id=workflow_id,
+                task_queue=self._task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
 
     async def end_validity(self, workflow_id: str, reason: str) -> None:
         handle = self._client().get_workflow_handle_for(CertificateValidityWorkflow.run, workflow_id)
