@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from referee_shared.events.qualifications import QualificationChange
-from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.topics import TASKS_EVENTS
 
 from .changes import record_change
 from .domain.status import QualificationStatus, transition
+from .inbox import closed_task, opened_task
 from .ports import Reviews
 from .store import Qualification, QualificationRepository
-from .workflows.models import APPROVE, DECIDE_UPDATE, Escalation, Reminder, ReviewDecided, ReviewTask, Step, TaskStep
+from .workflows.models import APPROVE, Escalation, Reminder, ReviewDecided, ReviewTask, Step, TaskStep
 
 log = logging.getLogger(__name__)
 
@@ -182,28 +181,10 @@ async def _open_task(
         )
         if q.submission_id != qualification.submission_id
     ][:_EARLIER_SHOWN]
-    details = task_details(qualification, earlier)
-    if escalated_from is not None:
-        details["escalated_from"] = {"task_id": escalated_from.task_id, "due_at": escalated_from.due_at.isoformat()}
-    regions = qualification.regions
     await tx.emit(
         TASKS_EVENTS,
         task.task_id,
-        TaskOpened(
-            task_id=task.task_id,
-            kind=TaskKind.QUALIFICATION_REVIEW,
-            title=_title(qualification, task),
-            role=task.role,
-            level=task.level,
-            workflow_id=workflow_id,
-            update_name=DECIDE_UPDATE,
-            choices=task.choices,
-            details=details,
-            due_at=task.due_at,
-            region=regions[0] if len(regions) == 1 else None,
-            subject_party_ids=[qualification.partner_id],
-            opened_at=at,
-        ),
+        opened_task(qualification, task, workflow_id, earlier, at, escalated_from=escalated_from),
         correlation_id=qualification.correlation_id or None,
     )
     QualificationRepository(tx.session).record(
@@ -216,53 +197,7 @@ async def _open_task(
     )
 
 
-def _title(qualification: Qualification, task: ReviewTask) -> str:
-    what = (
-        f"{qualification.name} certificate {qualification.certificate_number} of {qualification.partner_id} "
-        f"({qualification.product_line})"
-    )
-    return f"Escalated to HQ compliance: review {what}" if task.level > 1 else f"Review {what}"
-
-
-def task_details(qualification: Qualification, earlier: list[Qualification]) -> dict[str, Any]:
-    """What a reviewer needs to decide without opening anything else."""
-    return {
-        "submission_id": str(qualification.submission_id),
-        "partner_id": qualification.partner_id,
-        "product_line": qualification.product_line,
-        "qualification": qualification.name,
-        "certificate_number": qualification.certificate_number,
-        "issuer": qualification.issuer,
-        "valid_from": qualification.valid_from.isoformat(),
-        "valid_to": qualification.valid_to.isoformat(),
-        "scope": qualification.scope,
-        "document": {
-            "name": qualification.document_name,
-            "sha256": qualification.document_sha256,
-            "media_type": qualification.document_media_type,
-        },
-        "submitted_at": qualification.submitted_at.isoformat(),
-        "rule_set": qualification.rule_set,
-        "rule_version": qualification.rule_version,
-        "earlier_submissions": [_summary(q) for q in earlier],
-    }
-
-
-def _summary(qualification: Qualification) -> dict[str, Any]:
-    return {
-        "submission_id": str(qualification.submission_id),
-        "certificate_number": qualification.certificate_number,
-        "status": qualification.status,
-        "valid_to": qualification.valid_to.isoformat(),
-        "reason": qualification.status_reason,
-    }
-
-
 async def _close_task(
     tx: Transaction, task_id: str, outcome: str, decided_by: str | None, reason: str, at: datetime
 ) -> None:
-    await tx.emit(
-        TASKS_EVENTS,
-        task_id,
-        TaskClosed(task_id=task_id, outcome=outcome, decided_by=decided_by, reason=reason, closed_at=at),
-    )
+    await tx.emit(TASKS_EVENTS, task_id, closed_task(task_id, outcome, decided_by, reason, at))

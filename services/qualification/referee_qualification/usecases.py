@@ -73,7 +73,9 @@ class Qualifications:
                 rules = self._rules.for_product_line(request.product_line, request.received_at)
             except RuleError as exc:
                 raise Unprocessable(str(exc)) from exc
-            decision = await self._gate(tx, rules, request.partner_id, request.product_line, request.region)
+            decision = await self._gate(
+                tx, rules, request.partner_id, request.product_line, request.region, request.received_at
+            )
             await tx.emit(
                 QUALIFICATION_VERDICTS,
                 str(request.lead_id),
@@ -93,15 +95,17 @@ class Qualifications:
 
     async def standing(self, partner_id: str, product_line: str) -> tuple[RuleSet, GateDecision]:
         """Whether the partner may register the line now, and the rule set that says so (RuleError if unknown)."""
-        rules = self._rules.for_product_line(product_line, self._tx.clock.now())
+        now = self._tx.clock.now()
+        rules = self._rules.for_product_line(product_line, now)
         async with self._tx.begin() as tx:
-            return rules, await self._gate(tx, rules, partner_id, product_line, None)
+            return rules, await self._gate(tx, rules, partner_id, product_line, None, now)
 
     async def _gate(
-        self, tx: Transaction, rules: RuleSet, partner_id: str, product_line: str, region: str | None
+        self, tx: Transaction, rules: RuleSet, partner_id: str, product_line: str, region: str | None, at: datetime
     ) -> GateDecision:
+        """The gate at ``at`` (a registration's system receipt time): the status decides, and the dates too."""
         held = await QualificationRepository(tx.session).held_by(partner_id, product_line)
-        today = local_date(tx.clock.now(), rules.qualification.validity_timezone)
+        today = local_date(at, rules.qualification.validity_timezone)
         required = rules.qualification.required.get(product_line)
         return gate(product_line, required, held, today, region, rule=rules.ref)
 
