@@ -13,7 +13,7 @@ import httpx
 import pytest
 from temporalio.client import WorkflowHandle
 
-from referee_qualification import api
+from referee_qualification.app import build_app
 from referee_qualification.store import QualificationRepository
 from referee_qualification.usecases import Qualifications
 from referee_qualification.workflows.review import QualificationReviewWorkflow
@@ -23,7 +23,6 @@ from referee_shared.events.common import Channel
 from referee_shared.events.leads import DecisionOutcome, LeadDecision
 from referee_shared.events.qualifications import QualificationChange, QualificationChanged, QualificationSubmitted
 from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskKind, TaskOpened
-from referee_shared.http import build_http_app
 from referee_shared.kafka.deadletter import DeadLetter
 from referee_shared.topics import (
     LEADS_DECISIONS,
@@ -58,7 +57,7 @@ async def task_opened(stack: Stack, licence: QualificationSubmitted, level: int 
         TASKS_EVENTS,
         lambda e: (
             isinstance(e.payload, TaskOpened)
-            and e.payload.details["submission_id"] == str(licence.submission_id)
+            and e.payload.details.get("submission_id") == str(licence.submission_id)
             and e.payload.level == level
         ),
     )
@@ -97,9 +96,7 @@ async def approved(stack: Stack, licence: QualificationSubmitted) -> TaskOpened:
 async def http(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     runtime = stack.runtimes["qualification"][0]
     qualifications: Qualifications = stack.services["qualification"][0]
-    app = build_http_app(
-        runtime, [api.build_router(qualifications, runtime.transactions)], title="qualification", description=""
-    )
+    app = build_app(runtime, qualifications)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://qualification") as client:
         yield client
 
@@ -169,7 +166,9 @@ async def test_duplicate_submission_starts_no_second_review_and_rejection_can_be
     assert second.workflow_id == task.workflow_id  # the same certificate, reviewed afresh
     assert second.details["earlier_submissions"][0]["reason"] == "the scan is unreadable"
     opened_for = [
-        e.payload.details["submission_id"] for e in stack.all_events(TASKS_EVENTS) if isinstance(e.payload, TaskOpened)
+        e.payload.details.get("submission_id")
+        for e in stack.all_events(TASKS_EVENTS)
+        if isinstance(e.payload, TaskOpened)
     ]
     assert str(copy.submission_id) not in opened_for
 

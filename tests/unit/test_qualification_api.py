@@ -11,10 +11,9 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from referee_qualification import api
+from referee_qualification.app import build_app
 from referee_qualification.workflows.models import APPROVE
 from referee_shared.auth import Role, issue_token
-from referee_shared.http import build_http_app
 
 from .test_qualification_flow import QualificationSystem, licence, running_system
 
@@ -36,9 +35,7 @@ async def system(tmp_path: Path) -> AsyncIterator[QualificationSystem]:
 @pytest.fixture
 async def http(system: QualificationSystem) -> AsyncIterator[httpx.AsyncClient]:
     runtime = system.runtimes["qualification"]
-    app = build_http_app(
-        runtime, [api.build_router(system.qualifications, runtime.transactions)], title="test", description=""
-    )
+    app = build_app(runtime, system.qualifications)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://qualification") as client:
         yield client
 

@@ -142,7 +142,7 @@ class Certificates:
         [opened] = await self.wait_for(
             TASKS_EVENTS,
             lambda p: (
-                isinstance(p, TaskOpened) and p.details["submission_id"] == str(submission_id) and p.level == level
+                isinstance(p, TaskOpened) and p.details.get("submission_id") == str(submission_id) and p.level == level
             ),
         )
         return opened  # type: ignore[no-any-return]

@@ -47,11 +47,14 @@ def build_runtime(
     return runtime, qualifications
 
 
-def create_app(settings: QualificationSettings | None = None) -> FastAPI:
-    runtime, qualifications = build_runtime(settings or QualificationSettings())
+def build_app(runtime: ServiceRuntime, qualifications: Qualifications) -> FastAPI:
     return build_http_app(
         runtime,
         [api.build_router(qualifications, runtime.transactions)],
         title="Referee qualification",
         description="Partner qualifications per product line, gating checks, reviews and expiry.",
     )
+
+
+def create_app(settings: QualificationSettings | None = None) -> FastAPI:
+    return build_app(*build_runtime(settings or QualificationSettings()))
