@@ -246,9 +246,11 @@ class Qualifications:
         self, tx: Transaction, qualification: Qualification, revoked: Qualification, now: datetime
     ) -> None:
         qualification.status = transition(QualificationStatus.PENDING, QualificationStatus.REJECTED).value
+        when = revoked.decided_at.date().isoformat() if revoked.decided_at else "an earlier date"
+        # HQ's reason is quoted in part: the whole must fit the reason column.
         qualification.status_reason = (
-            f"this certificate was revoked by HQ on {revoked.decided_at.isoformat() if revoked.decided_at else '?'} "
-            f"({revoked.status_reason}); submit a different certificate"
+            f"this certificate was revoked by HQ on {when} ({revoked.status_reason[:1000]}); "
+            "submit a different certificate"
         )
         qualification.decided_by, qualification.decided_at, qualification.review_due_at = "system", now, None
         await record_change(
