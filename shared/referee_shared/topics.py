@@ -8,7 +8,7 @@ from .events.checks import DedupRequested, DedupVerdict, QualificationCheckReque
 from .events.deals import DealClosed, DealReversed
 from .events.disputes import DisputeOpened, DisputeRuling
 from .events.envelope import Payload
-from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LockChanged
+from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransitioned, LockChanged
 from .events.qualifications import QualificationSubmitted
 from .events.settlements import SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened
@@ -151,6 +151,14 @@ DEDUP_VERDICTS = Topic(
     "internal",
     "unique, duplicate of X, possible duplicate or refused, with the explanation",
 )
+LEADS_TRANSITIONS = Topic(
+    "leads.transitions",
+    "lead_id",
+    (LeadTransitioned,),
+    False,
+    "internal",
+    "every move of a lead through its lifecycle, in order per lead; the funnel is counted from it",
+)
 TASKS_EVENTS = Topic(
     "tasks.events",
     "task_id",
@@ -176,6 +184,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     DEDUP_REQUESTS,
     DEDUP_VERDICTS,
     TASKS_EVENTS,
+    LEADS_TRANSITIONS,
 )
 
 # Every service consumes under one consumer group named after it, with a dead-letter topic of its own.

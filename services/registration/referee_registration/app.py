@@ -11,12 +11,20 @@ from referee_shared.clock import Clock
 from referee_shared.http import build_http_app
 from referee_shared.runtime import ServiceRuntime
 
-from . import api
+from . import api, evidence_api, funnel_api
 from .handlers import register_handlers
 from .ports import LockScheduler
 from .settings import RegistrationSettings
 from .store import messaging
-from .usecases import Registration
+from .usecases import (
+    EvidenceQueries,
+    FollowUps,
+    Funnel,
+    LockKeeping,
+    Registration,
+    RegistrationUseCases,
+    SalesProgress,
+)
 from .workflows.activities import LockActivities
 from .workflows.lead_lock import LeadLockWorkflow
 from .workflows.scheduler import TemporalLockScheduler
@@ -30,24 +38,40 @@ def build_runtime(
     clock: Clock | None = None,
     broker: KafkaBroker | None = None,
     locks: LockScheduler | None = None,
-) -> tuple[ServiceRuntime, Registration]:
+) -> tuple[ServiceRuntime, RegistrationUseCases]:
     """Wire the service; tests may pass an in-memory broker and, without Temporal, a lock scheduler."""
     runtime = ServiceRuntime(
         settings, tables=messaging, migrations=MIGRATIONS, clock=clock, broker=broker, uses_temporal=locks is None
     )
     scheduler = locks or TemporalLockScheduler(lambda: runtime.temporal, settings.task_queue())
-    registration = Registration(runtime.transactions, runtime.rules, scheduler, settings)
-    register_handlers(runtime.consumer, registration, runtime.clock)
-    runtime.run_worker([LeadLockWorkflow], [LockActivities(registration).end_lock])
-    return runtime, registration
+    tx = runtime.transactions
+    use_cases = RegistrationUseCases(
+        intake=Registration(tx, runtime.rules, scheduler, settings),
+        locks=LockKeeping(tx, scheduler),
+        sales=SalesProgress(tx, scheduler),
+        follow_ups=FollowUps(tx, scheduler),
+        evidence=EvidenceQueries(tx),
+        funnel=Funnel(tx),
+    )
+    register_handlers(runtime.consumer, use_cases, runtime.clock)
+    runtime.run_worker([LeadLockWorkflow], LockActivities(use_cases.locks).all())
+    return runtime, use_cases
+
+
+def http_app(runtime: ServiceRuntime, use_cases: RegistrationUseCases) -> FastAPI:
+    """The HTTP face of a wired service (its lifespan starts and stops the runtime)."""
+    return build_http_app(
+        runtime,
+        [
+            api.build_router(runtime.transactions, use_cases),
+            funnel_api.build_router(use_cases.funnel, runtime.clock),
+            evidence_api.build_router(use_cases.evidence),
+        ],
+        title="Referee registration",
+        description="Intake of registrations, lead lifecycle and funnel, locks, and the evidence trail.",
+    )
 
 
 def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     settings = settings or RegistrationSettings()
-    runtime, _ = build_runtime(settings)
-    return build_http_app(
-        runtime,
-        [api.build_router(runtime.transactions)],
-        title="Referee registration",
-        description="Intake of registrations, lead lifecycle, locks and the follow-up trail.",
-    )
+    return http_app(*build_runtime(settings))
