@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from . import db, infra, tokens
+from . import db, evidence, infra, tokens
 
 app = typer.Typer(help="Referee operator commands.", no_args_is_help=True)
 app.add_typer(infra.app, name="infra")
 app.add_typer(tokens.app, name="token")
 app.add_typer(db.app, name="db")
+app.add_typer(evidence.app, name="evidence")

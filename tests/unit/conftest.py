@@ -19,6 +19,7 @@ from referee_qualification.app import build_runtime as build_qualification
 from referee_qualification.settings import QualificationSettings
 from referee_registration.app import build_runtime as build_registration
 from referee_registration.settings import RegistrationSettings
+from referee_registration.usecases import RegistrationUseCases
 from referee_registration.workflows.models import (
     ExtensionRequest,
     ExtensionTicket,
@@ -71,6 +72,7 @@ class InMemorySystem:
     runtimes: dict[str, ServiceRuntime]
     locks: RecordingLocks
     seen: dict[str, list[bytes]] = field(default_factory=dict)
+    registration: RegistrationUseCases | None = None
 
     async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
         await self.publish_raw(topic, envelope_json(event), key)
@@ -109,14 +111,17 @@ async def system(tmp_path: Path) -> AsyncIterator[InMemorySystem]:
     broker = KafkaBroker()
     locks = RecordingLocks()
     common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1}
+    registration, registration_use_cases = build_registration(
+        RegistrationSettings(**common), broker=broker, locks=locks
+    )
     runtimes = {
-        "registration": build_registration(RegistrationSettings(**common), broker=broker, locks=locks)[0],
+        "registration": registration,
         "dedup": build_dedup(DedupSettings(**common), broker=broker)[0],
         "qualification": build_qualification(QualificationSettings(**common), broker=broker)[0],
         "arbitration": build_arbitration(ArbitrationSettings(**common), broker=broker)[0],
         "settlement": build_settlement(SettlementSettings(**common), broker=broker)[0],
     }
-    built = InMemorySystem(broker, runtimes, locks)
+    built = InMemorySystem(broker, runtimes, locks, registration=registration_use_cases)
     for name in WATCHED:
 
         def remember(topic: str) -> Any:

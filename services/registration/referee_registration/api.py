@@ -26,6 +26,9 @@ from .usecases import RegistrationUseCases
 from .usecases.locks import LeadNotFound
 from .workflows.models import ExtensionTicket
 
+# At module level: routes' annotations are strings, resolved against this module's names.
+PartnerCaller = Annotated[Principal, Depends(require(Role.PARTNER))]
+
 
 class SubmissionAccepted(BaseModel):
     lead_id: UUID
@@ -88,14 +91,13 @@ class ActivityReport(BaseModel):
 
 def build_router(transactions: Transactions, use_cases: RegistrationUseCases) -> APIRouter:
     router = APIRouter(prefix="/leads", tags=["leads"])
-    partner_only = Depends(require(Role.PARTNER))
 
     def own(principal: Principal) -> str | None:
         """The partner a caller is limited to; None for an admin, who sees every lead."""
         return principal.partner_id if principal.role is Role.PARTNER else None
 
     @router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Register a customer opportunity")
-    async def submit(submission: LeadSubmitted, principal: Annotated[Principal, partner_only]) -> SubmissionAccepted:
+    async def submit(submission: LeadSubmitted, principal: PartnerCaller) -> SubmissionAccepted:
         if principal.role is Role.PARTNER and submission.partner_id != principal.partner_id:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "a partner may only register in its own name")
         async with transactions.begin() as tx:
@@ -104,7 +106,7 @@ def build_router(transactions: Transactions, use_cases: RegistrationUseCases) ->
 
     @router.get("", summary="Your own leads, newest first")
     async def list_leads(
-        principal: Annotated[Principal, partner_only],
+        principal: PartnerCaller,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> list[LeadView]:
@@ -117,7 +119,7 @@ def build_router(transactions: Transactions, use_cases: RegistrationUseCases) ->
             return [await _view(leads, lead) for lead in found]
 
     @router.get("/{lead_id}", summary="Status, lock expiry and history of one of your own leads")
-    async def read(lead_id: UUID, principal: Annotated[Principal, partner_only]) -> LeadView:
+    async def read(lead_id: UUID, principal: PartnerCaller) -> LeadView:
         async with transactions.sessions() as session:
             leads = LeadRepository(session)
             lead = await leads.get(lead_id)
@@ -132,7 +134,7 @@ def build_router(transactions: Transactions, use_cases: RegistrationUseCases) ->
             return view
 
     @router.post("/{lead_id}/stage", summary="Move your lead to the next sales stage")
-    async def move_stage(lead_id: UUID, move: StageMove, principal: Annotated[Principal, partner_only]) -> LeadView:
+    async def move_stage(lead_id: UUID, move: StageMove, principal: PartnerCaller) -> LeadView:
         with _refusals():
             await use_cases.sales.move_stage(
                 lead_id,
@@ -144,9 +146,7 @@ def build_router(transactions: Transactions, use_cases: RegistrationUseCases) ->
         return await read(lead_id, principal)
 
     @router.post("/{lead_id}/withdraw", summary="Give the customer up: the lock is released for others")
-    async def withdraw(
-        lead_id: UUID, withdrawal: Withdrawal, principal: Annotated[Principal, partner_only]
-    ) -> LeadView:
+    async def withdraw(lead_id: UUID, withdrawal: Withdrawal, principal: PartnerCaller) -> LeadView:
         with _refusals():
             await use_cases.sales.withdraw(
                 lead_id, own(principal), actor=principal.partner_id or principal.subject, reason=withdrawal.reason
@@ -158,9 +158,7 @@ def build_router(transactions: Transactions, use_cases: RegistrationUseCases) ->
         status_code=status.HTTP_202_ACCEPTED,
         summary="Ask a reviewer for more protection time (limits come from the rule set)",
     )
-    async def ask_extension(
-        lead_id: UUID, ask: ExtensionAsk, principal: Annotated[Principal, partner_only]
-    ) -> ExtensionTicket:
+    async def ask_extension(lead_id: UUID, ask: ExtensionAsk, principal: PartnerCaller) -> ExtensionTicket:
         with _refusals():
             return await use_cases.locks.request_extension(
                 lead_id,
@@ -175,9 +173,7 @@ def build_router(transactions: Transactions, use_cases: RegistrationUseCases) ->
         status_code=status.HTTP_202_ACCEPTED,
         summary="Report a follow-up (published to leads.activities; the broker's time is the activity's time)",
     )
-    async def report_activity(
-        lead_id: UUID, report: ActivityReport, principal: Annotated[Principal, partner_only]
-    ) -> dict[str, UUID]:
+    async def report_activity(lead_id: UUID, report: ActivityReport, principal: PartnerCaller) -> dict[str, UUID]:
         async with transactions.begin() as tx:
             lead = await LeadRepository(tx.session).get(lead_id)
             if lead is None or (own(principal) is not None and lead.partner_id != own(principal)):
@@ -217,4 +213,4 @@ def _refusals() -> Iterator[None]:
     except (IllegalTransition, ExtensionRefused, LockNotActive) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc

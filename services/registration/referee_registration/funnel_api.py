@@ -14,15 +14,15 @@ from referee_shared.clock import Clock
 from .usecases.funnel import Funnel, FunnelFilters, FunnelGrouping, FunnelReport
 
 DEFAULT_PERIOD = timedelta(days=30)
+FunnelReader = Annotated[Principal, Depends(require(Role.PARTNER, Role.REVIEWER, Role.ARBITER))]
 
 
 def build_router(funnel: Funnel, clock: Clock) -> APIRouter:
     router = APIRouter(prefix="/funnel", tags=["funnel"])
-    readers = Depends(require(Role.PARTNER, Role.REVIEWER, Role.ARBITER))
 
     @router.get("", summary="Leads entering each status in [since, until), optionally grouped")
     async def count(
-        principal: Annotated[Principal, readers],
+        principal: FunnelReader,
         since: Annotated[AwareDatetime | None, Query(description="start of the period (default: 30 days ago)")] = None,
         until: Annotated[AwareDatetime | None, Query(description="end of the period, exclusive (default: now)")] = None,
         group_by: FunnelGrouping | None = None,
@@ -34,7 +34,7 @@ def build_router(funnel: Funnel, clock: Clock) -> APIRouter:
         until = until or clock.now()
         since = since or until - DEFAULT_PERIOD
         if since >= until:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "since must be before until")
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since must be before until")
         if principal.role is Role.PARTNER:
             if partner_id not in (None, principal.partner_id):
                 raise HTTPException(status.HTTP_403_FORBIDDEN, "a partner may only count its own leads")
