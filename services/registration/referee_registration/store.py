@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import BigInteger, Date, Integer, Numeric, String, UniqueConstraint, func, select
+from sqlalchemy import BigInteger, Date, Integer, Numeric, String, UniqueConstraint, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -250,62 +251,75 @@ class TransitionRepository:
         return [(row[2] if group is not None else None, row[0], int(row[1])) for row in rows]
 
 
+@dataclass(frozen=True)
+class NewRecord:
+    """A record to chain: what happened and who did it; position, time and hashes are the store's."""
+
+    kind: str
+    actor: str
+    lead_id: UUID | None
+    content: dict[str, Any]
+    rule_set: str | None
+    rule_version: int | None
+
+
 class EvidenceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def append(
-        self,
-        chain: str,
-        *,
-        record_id: UUID,
-        recorded_at: datetime,
-        actor: str,
-        kind: str,
-        lead_id: UUID | None,
-        content: dict[str, Any],
-        rule_set: str | None,
-        rule_version: int | None,
-    ) -> EvidenceRecord:
-        """Chain a record after the chain's head; the head row's lock orders concurrent appends."""
-        head = await self._head_for_update(chain)
-        entry = seal(
-            record_id=str(record_id),
-            chain=chain,
-            seq=head.seq + 1,
-            recorded_at=recorded_at,
-            actor=actor,
-            kind=kind,
-            lead_id=str(lead_id) if lead_id else None,
-            content=content,
-            rule_set=rule_set,
-            rule_version=rule_version,
-            prev_hash=head.hash,
+    async def append(self, chain: str, records: Sequence[NewRecord], *, recorded_at: datetime) -> list[EvidenceRecord]:
+        """Chain records after the chain's head, in order; the head row's lock orders concurrent appends."""
+        seq, prev_hash = await self._lock_head(chain)
+        appended = []
+        for new in records:
+            record_id = uuid4()
+            entry = seal(
+                record_id=str(record_id),
+                chain=chain,
+                seq=seq + 1,
+                recorded_at=recorded_at,
+                actor=new.actor,
+                kind=new.kind,
+                lead_id=str(new.lead_id) if new.lead_id else None,
+                content=new.content,
+                rule_set=new.rule_set,
+                rule_version=new.rule_version,
+                prev_hash=prev_hash,
+            )
+            appended.append(
+                EvidenceRecord(
+                    record_id=record_id,
+                    chain=chain,
+                    seq=entry.seq,
+                    recorded_at=recorded_at,
+                    actor=new.actor,
+                    kind=new.kind,
+                    lead_id=new.lead_id,
+                    content=new.content,
+                    rule_set=new.rule_set,
+                    rule_version=new.rule_version,
+                    prev_hash=entry.prev_hash,
+                    hash=entry.hash,
+                )
+            )
+            seq, prev_hash = entry.seq, entry.hash
+        self._session.add_all(appended)
+        await self._session.execute(
+            update(EvidenceHead).where(EvidenceHead.chain == chain).values(seq=seq, hash=prev_hash)
         )
-        record = EvidenceRecord(
-            record_id=record_id,
-            chain=chain,
-            seq=entry.seq,
-            recorded_at=recorded_at,
-            actor=actor,
-            kind=kind,
-            lead_id=lead_id,
-            content=content,
-            rule_set=rule_set,
-            rule_version=rule_version,
-            prev_hash=entry.prev_hash,
-            hash=entry.hash,
-        )
-        self._session.add(record)
-        head.seq, head.hash = entry.seq, entry.hash
-        return record
+        return appended
 
-    async def _head_for_update(self, chain: str) -> EvidenceHead:
-        values = {"chain": chain, "seq": 0, "hash": GENESIS}
+    async def _lock_head(self, chain: str) -> tuple[int, str]:
+        """The chain's last position and hash, its row locked until commit; one statement, created if new."""
         insert = pg_insert if self._session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        await self._session.execute(insert(EvidenceHead).values(**values).on_conflict_do_nothing())
-        result = await self._session.execute(select(EvidenceHead).where(EvidenceHead.chain == chain).with_for_update())
-        return result.scalar_one()
+        statement = (
+            insert(EvidenceHead)
+            .values(chain=chain, seq=0, hash=GENESIS)
+            .on_conflict_do_update(index_elements=["chain"], set_={"seq": EvidenceHead.seq})
+            .returning(EvidenceHead.seq, EvidenceHead.hash)
+        )
+        head = (await self._session.execute(statement)).one()
+        return int(head.seq), str(head.hash)
 
     async def entries(self, chain: str) -> list[Entry]:
         query = select(EvidenceRecord).where(EvidenceRecord.chain == chain).order_by(EvidenceRecord.seq)

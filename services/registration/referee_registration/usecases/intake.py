@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from referee_shared.events.checks import (
     DedupOutcome,
@@ -28,7 +29,17 @@ from ..domain.lifecycle import LeadStatus
 from ..ports import LockScheduler
 from ..store import Lead, LeadRepository, Lock
 from ..workflows.models import LOCK_WORKFLOW_KIND, LockInput
-from .recording import CONSUMER, SYSTEM_ACTOR, append_evidence, begin, emit_lock_change, iso, move, registration_content
+from .recording import (
+    CONSUMER,
+    SYSTEM_ACTOR,
+    append_records,
+    begin,
+    emit_lock_change,
+    iso,
+    move,
+    record,
+    registration_content,
+)
 
 log = logging.getLogger(__name__)
 
@@ -140,47 +151,51 @@ class Registration:
     async def _accept(self, tx: Transaction, lead: Lead, explanation: list[MatchReason]) -> None:
         rules = self._rules.get(lead.rule_set, lead.rule_version)
         assert lead.customer_key is not None
-        lock = Lock(
-            lock_id=uuid4(),
+        # Everything about the lock follows from the lead, so a redelivered verdict starts the very same
+        # workflow (kept by USE_EXISTING) and writes the very same lock row.
+        lock_input = LockInput(
+            lock_id=uuid5(NAMESPACE_URL, f"referee:lock:{lead.lead_id}"),
             lead_id=lead.lead_id,
             partner_id=lead.partner_id,
             customer_key=lead.customer_key,
-            status="active",
             starts_at=lead.received_at,
             expires_at=lead.received_at + timedelta(days=rules.protection.period_days),
             rule_set=rules.id,
             rule_version=rules.version,
-            workflow_id=self._settings.workflow_id(LOCK_WORKFLOW_KIND, lead.lead_id),
-            extensions_granted=0,
+            protection=rules.protection,
+            region=lead.region,
         )
-        LeadRepository(tx.session).add_lock(lock)
-        await _decide(
-            tx,
-            lead,
-            LeadStatus.ACCEPTED,
-            "first_valid_claim",
-            f"first valid registration of this customer; protected for {rules.protection.period_days} days",
-            explanation,
-            lock=LockSummary(lock_id=lock.lock_id, expires_at=lock.expires_at),
-        )
-        await emit_lock_change(tx, lock, LockChange.GRANTED, "registration accepted")
-        # Started before the commit: if the commit fails the verdict is redelivered and the start,
-        # keyed by the lead, finds the workflow already running.
-        await self._locks.start_lock(
-            lock.workflow_id,
-            LockInput(
-                lock_id=lock.lock_id,
-                lead_id=lock.lead_id,
-                partner_id=lock.partner_id,
-                customer_key=lock.customer_key,
-                starts_at=lock.starts_at,
-                expires_at=lock.expires_at,
-                rule_set=lock.rule_set,
-                rule_version=lock.rule_version,
-                protection=rules.protection,
-                region=lead.region,
-            ),
-        )
+        workflow_id = self._settings.workflow_id(LOCK_WORKFLOW_KIND, lead.lead_id)
+        # The start runs while the database work is done, and the transaction commits only once it
+        # succeeded: an accepted decision is never published without its running lock workflow.
+        starting = asyncio.ensure_future(self._locks.start_lock(workflow_id, lock_input))
+        try:
+            lock = Lock(
+                lock_id=lock_input.lock_id,
+                lead_id=lead.lead_id,
+                partner_id=lead.partner_id,
+                customer_key=lead.customer_key,
+                status="active",
+                starts_at=lock_input.starts_at,
+                expires_at=lock_input.expires_at,
+                rule_set=rules.id,
+                rule_version=rules.version,
+                workflow_id=workflow_id,
+                extensions_granted=0,
+            )
+            LeadRepository(tx.session).add_lock(lock)
+            await _decide(
+                tx,
+                lead,
+                LeadStatus.ACCEPTED,
+                "first_valid_claim",
+                f"first valid registration of this customer; protected for {rules.protection.period_days} days",
+                explanation,
+                lock=LockSummary(lock_id=lock.lock_id, expires_at=lock.expires_at),
+            )
+            await emit_lock_change(tx, lock, LockChange.GRANTED, "registration accepted")
+        finally:
+            await starting
 
 
 def _new_lead(submitted: LeadSubmitted, received_at: datetime, correlation_id: str) -> Lead:
@@ -235,12 +250,7 @@ async def _decide(
         LeadStatus.REJECTED: DecisionOutcome.REJECTED,
         LeadStatus.HELD: DecisionOutcome.HELD,
     }[status]
-    if first_decision:
-        await append_evidence(
-            tx, lead, RecordKind.REGISTERED, actor=lead.partner_id, content=registration_content(lead)
-        )
-    await append_evidence(
-        tx,
+    decided = record(
         lead,
         RecordKind.DECIDED,
         actor=SYSTEM_ACTOR,
@@ -256,6 +266,8 @@ async def _decide(
             "explanation": [m.model_dump(mode="json") for m in explanation or []],
         },
     )
+    registered = record(lead, RecordKind.REGISTERED, actor=lead.partner_id, content=registration_content(lead))
+    await append_records(tx, lead, [registered, decided] if first_decision else [decided])
     await tx.emit(
         LEADS_DECISIONS,
         str(lead.lead_id),

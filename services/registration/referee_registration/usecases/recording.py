@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from referee_shared.events.common import Channel
 from referee_shared.events.leads import LeadTransitioned, LockChange, LockChanged
@@ -13,7 +13,7 @@ from referee_shared.topics import LEADS_LOCKS, LEADS_TRANSITIONS
 
 from ..domain.evidence import RecordKind, timestamp
 from ..domain.lifecycle import LeadStatus, transition
-from ..store import EvidenceRepository, Lead, LeadTransition, Lock, TransitionRepository
+from ..store import EvidenceRepository, Lead, LeadTransition, Lock, NewRecord, TransitionRepository
 
 CONSUMER = "registration"
 LOCK_ACTIONS = "registration.lock-workflow"
@@ -122,12 +122,28 @@ async def append_evidence(
     rule_version: int | None = None,
 ) -> None:
     """Chain a record onto the lead's customer trail at the system's time, naming the rule in force."""
-    await EvidenceRepository(tx.session).append(
-        chain_of(lead),
-        record_id=uuid4(),
-        recorded_at=tx.clock.now(),
-        actor=actor,
+    await append_records(
+        tx, lead, [record(lead, kind, actor=actor, content=content, rule_set=rule_set, rule_version=rule_version)]
+    )
+
+
+async def append_records(tx: Transaction, lead: Lead, records: list[NewRecord]) -> None:
+    await EvidenceRepository(tx.session).append(chain_of(lead), records, recorded_at=tx.clock.now())
+
+
+def record(
+    lead: Lead,
+    kind: RecordKind,
+    *,
+    actor: str,
+    content: dict[str, Any],
+    rule_set: str | None = None,
+    rule_version: int | None = None,
+) -> NewRecord:
+    """A record about a lead, under the lead's rule set unless another rule decided it."""
+    return NewRecord(
         kind=kind.value,
+        actor=actor,
         lead_id=lead.lead_id,
         content=content,
         rule_set=rule_set or lead.rule_set,
