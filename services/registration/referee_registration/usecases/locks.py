@@ -156,8 +156,7 @@ class LockKeeping:
             lock, lead = found
             if lock.pending_task_id == closed.task_id:
                 lock.pending_task_id, lock.pending_task_due_at = None, None
-            approved = closed.outcome == "approve" and closed.expires_at is not None and lock.status == "active"
-            if approved and closed.expires_at is not None:
+            if closed.outcome == "approve" and closed.expires_at is not None and lock.status == "active":
                 lock.expires_at, lock.extensions_granted = closed.expires_at, lock.extensions_granted + 1
                 await emit_lock_change(
                     tx, lock, LockChange.EXTENDED, f"extension approved by {closed.decided_by}: {closed.reason}"

@@ -97,9 +97,12 @@ class LeadLockWorkflow:
             if self._history_is_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(lock.model_copy(update={"progress": state}))
-            wake = min(
-                t for t in (state.expires_at, reminder and reminder.at, state.pending and state.pending.due_at) if t
-            )
+            moments = [
+                state.expires_at,
+                *([reminder.at] if reminder else []),
+                *([state.pending.due_at] if state.pending else []),
+            ]
+            wake = min(moments)
             self._woken = False
             with suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._woken or self._ending is not None, timeout=wake - now)
