@@ -236,6 +236,7 @@ async def test_the_funnel_counts_leads_entering_each_stage_per_partner_region_an
     overall = (await http.get("/funnel", headers=reviewer)).json()
     by_partner = (await http.get("/funnel", params={"group_by": "partner"}, headers=reviewer)).json()
     by_channel = (await http.get("/funnel", params={"group_by": "channel"}, headers=reviewer)).json()
+    by_region = (await http.get("/funnel", params={"group_by": "region"}, headers=reviewer)).json()
     own = (await http.get("/funnel", headers=as_partner("agent-zhang"))).json()
     before = (
         await http.get("/funnel", params={"since": _ago(days=10), "until": _ago(days=5)}, headers=reviewer)
@@ -249,6 +250,7 @@ async def test_the_funnel_counts_leads_entering_each_stage_per_partner_region_an
     partners = {r["group"]: r["counts"] for r in by_partner["rows"]}
     assert (partners["dealer-hangzhou"]["accepted"], partners["agent-zhang"]["lost"]) == (3, 1)
     assert {r["group"]: r["counts"]["accepted"] for r in by_channel["rows"]} == {"agent": 1, "dealer": 3}
+    assert {r["group"]: r["counts"]["submitted"] for r in by_region["rows"]} == {"浙江": 4}
     assert own["filters"]["partner_id"] == "agent-zhang"
     assert own["rows"][0]["counts"]["submitted"] == 1
     assert before["rows"][0]["counts"]["submitted"] == 0
