@@ -198,14 +198,15 @@ async def test_a_follow_up_is_chained_and_reaches_the_lock_workflow(stack: Stack
 async def test_withdrawal_releases_the_customer_ends_the_workflow_and_another_partner_wins(
     stack: Stack, http: httpx.AsyncClient
 ) -> None:
+    # Industrial goods: no territory rule, so both agents may register this customer.
     who = customer("杭州撤回后再报备有限公司", uscc=make_uscc(3004))
-    first = submission("dealer-hangzhou", who=who)
+    first = submission("agent-zhao", who=who, product_line="compressors", channel=Channel.AGENT)
     await accepted(stack, first)
 
     response = await http.post(
         f"/leads/{first.lead_id}/withdraw",
         json={"reason": "customer postponed"},
-        headers=bearer(Role.PARTNER, "dealer-hangzhou"),
+        headers=bearer(Role.PARTNER, "agent-zhao"),
     )
     assert response.json()["status"] == "withdrawn"
     await stack.events(
@@ -213,7 +214,7 @@ async def test_withdrawal_releases_the_customer_ends_the_workflow_and_another_pa
     )
     assert await lock_workflow(stack, first.lead_id).result() == "released"
 
-    second = submission("dealer-shaoxing", who=who)
+    second = submission("agent-qian", who=who, product_line="compressors", channel=Channel.AGENT)
     await accepted(stack, second)
 
 

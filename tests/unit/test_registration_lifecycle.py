@@ -164,14 +164,15 @@ async def test_a_rejected_partner_learns_until_when_the_customer_is_protected_ne
 async def test_withdrawing_releases_the_lock_and_another_partner_may_then_register(
     system: InMemorySystem, http: httpx.AsyncClient
 ) -> None:
+    # Industrial goods: no territory rule, so both agents may register this customer.
     who = customer("杭州撤回客户有限公司", uscc=make_uscc(6005))
-    first = submission("dealer-hangzhou", who=who)
+    first = submission("agent-zhao", who=who, product_line="compressors", channel=Channel.AGENT)
     await system.publish(LEADS_SUBMITTED, envelope(first))
 
     response = await http.post(
         f"/leads/{first.lead_id}/withdraw",
         json={"reason": "customer chose to wait"},
-        headers=as_partner("dealer-hangzhou"),
+        headers=as_partner("agent-zhao"),
     )
     await system.settle()
     assert response.json()["status"] == "withdrawn"
@@ -181,9 +182,10 @@ async def test_withdrawing_releases_the_lock_and_another_partner_may_then_regist
     assert workflow_id == system.locks.workflow_ids[0]
     assert ending.change == "released"
 
-    later = submission("dealer-shaoxing", who=who)
+    later = submission("agent-qian", who=who, product_line="compressors", channel=Channel.AGENT)
     await system.publish(LEADS_SUBMITTED, envelope(later))
-    assert system.events(LEADS_DECISIONS)[-1].payload.outcome is DecisionOutcome.ACCEPTED
+    decision = system.events(LEADS_DECISIONS)[-1].payload
+    assert (decision.lead_id, decision.outcome) == (later.lead_id, DecisionOutcome.ACCEPTED)
 
 
 async def test_a_won_deal_completes_the_lock_and_a_lost_one_releases_it(system: InMemorySystem) -> None:

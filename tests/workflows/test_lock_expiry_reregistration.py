@@ -36,6 +36,7 @@ from referee_registration.workflows.models import LOCK_WORKFLOW_KIND
 from referee_registration.workflows.scheduler import TemporalLockScheduler
 from referee_shared.clock import FixedClock
 from referee_shared.events.catalog import decode
+from referee_shared.events.common import Channel
 from referee_shared.events.envelope import Envelope, envelope_json
 from referee_shared.events.leads import DecisionOutcome, LockChange
 from referee_shared.runtime import ServiceRuntime
@@ -123,25 +124,26 @@ async def until_finished(handle: WorkflowHandle[Any, Any]) -> None:
 async def test_after_the_protection_period_expires_another_partner_registers_the_customer(
     system: TimeSkippingSystem,
 ) -> None:
+    # Industrial goods (120 days, a reminder 14 days before, no territory rule): both agents may register it.
     who = customer("杭州滨江城建开发有限公司", uscc=make_uscc(9001))
-    first = submission("dealer-hangzhou", who=who)
+    first = submission("agent-zhao", who=who, product_line="compressors", channel=Channel.AGENT)
     await system.publish(LEADS_SUBMITTED, envelope(first))
     [accepted] = system.events(LEADS_DECISIONS)
     assert accepted.payload.outcome is DecisionOutcome.ACCEPTED
 
-    too_early = submission("dealer-shaoxing", who=who)
+    too_early = submission("agent-qian", who=who, product_line="compressors", channel=Channel.AGENT)
     await system.publish(LEADS_SUBMITTED, envelope(too_early))
     assert system.events(LEADS_DECISIONS)[-1].payload.reason_code == "duplicate"
 
-    await system.env.sleep(timedelta(days=91))  # in milliseconds
+    await system.env.sleep(timedelta(days=121))  # in milliseconds
     handle = system.env.client.get_workflow_handle(system.settings.workflow_id(LOCK_WORKFLOW_KIND, first.lead_id))
     await until_finished(handle)
     system.clock.set(await system.env.get_current_time())
     await system.settle()
     changes = [e.payload.change for e in system.events(LEADS_LOCKS) if e.payload.lead_id == first.lead_id]
-    assert changes == [LockChange.GRANTED, LockChange.REMINDER, LockChange.REMINDER, LockChange.EXPIRED]
+    assert changes == [LockChange.GRANTED, LockChange.REMINDER, LockChange.EXPIRED]
 
-    after_expiry = submission("dealer-shaoxing", who=who)
+    after_expiry = submission("agent-qian", who=who, product_line="compressors", channel=Channel.AGENT)
     await system.publish(LEADS_SUBMITTED, envelope(after_expiry))
 
     decision = system.events(LEADS_DECISIONS)[-1].payload
