@@ -36,6 +36,7 @@ class Transaction:
         self._prefix = topic_prefix
         self.clock = clock
         self.emitted: list[Envelope[Any]] = []
+        self._outbox_rows: list[dict[str, Any]] = []
 
     async def first_time(self, consumer: str, event_id: UUID) -> bool:
         """Record that ``consumer`` processed ``event_id``; False if it already had (a redelivery)."""
@@ -59,18 +60,24 @@ class Transaction:
         envelope = new_envelope(
             payload, producer=self._producer, occurred_at=self.clock.now(), correlation_id=correlation_id
         )
-        await self.session.execute(
-            insert(self._tables.outbox).values(
-                event_id=envelope.event_id,
-                topic=topic.full_name(self._prefix),
-                key=key,
-                value=envelope_json(envelope),
-                headers=_headers(envelope),
-                created_at=envelope.occurred_at,
-            )
+        self._outbox_rows.append(
+            {
+                "event_id": envelope.event_id,
+                "topic": topic.full_name(self._prefix),
+                "key": key,
+                "value": envelope_json(envelope),
+                "headers": _headers(envelope),
+                "created_at": envelope.occurred_at,
+            }
         )
         self.emitted.append(envelope)
         return envelope
+
+    async def write_outbox(self) -> None:
+        """Write the queued events in one statement, just before the commit (one round trip, not one each)."""
+        if self._outbox_rows:
+            await self.session.execute(insert(self._tables.outbox), self._outbox_rows)
+            self._outbox_rows = []
 
 
 def _headers(envelope: Envelope[Any]) -> dict[str, str]:
@@ -107,6 +114,7 @@ class Transactions:
         async with self.sessions() as session, session.begin():
             tx = Transaction(session, self.tables, self.producer, self.topic_prefix, self.clock)
             yield tx
+            await tx.write_outbox()
         if tx.emitted:
             self.committed.set()
 
