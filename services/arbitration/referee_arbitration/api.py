@@ -83,7 +83,7 @@ def build_router(opening: Opening, participation: Participation, case_files: Cas
                 "reason_code": dispute.refusal_code,
                 "reason": dispute.refusal_reason,
             }
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail)
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
         with _refusals():
             return await case_files.case_file(principal, dispute.dispute_id)
 
@@ -103,7 +103,7 @@ def build_router(opening: Opening, participation: Participation, case_files: Cas
         end = datetime.combine(until, time(), UTC) + timedelta(days=1) if until else datetime.now(UTC)
         start = datetime.combine(since, time(), UTC) if since else end - timedelta(days=365)
         if start >= end:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "since must be before until")
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since must be before until")
         return await case_files.figures(period=period, since=start, until=end)
 
     @router.get("/{dispute_id}", summary="One dispute: claim, statements, steps, rulings (and for staff, the evidence)")
@@ -157,7 +157,7 @@ def _opened(request: OpenRequest, principal: Principal) -> DisputeOpened:
         claimant, by = principal.partner_id, OpenedBy.PARTNER
     else:
         if request.claimant_id is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "HQ must name the claimant_id")
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "HQ must name the claimant_id")
         claimant, by = request.claimant_id, OpenedBy.HQ
     return DisputeOpened(
         dispute_id=request.dispute_id,

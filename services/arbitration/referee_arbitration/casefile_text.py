@@ -51,10 +51,7 @@ def render_case_file(case: CaseFileView) -> str:
         if not evidence.verdicts:
             lines.append("  none")
         lines += [f"  ! {gap}" for gap in evidence.gaps]
-    lines += [
-        "",
-        f"STATEMENTS (open until {_t(case.statements_close_at)})" if case.statements_close_at else "",
-    ]
+    lines += ["", f"STATEMENTS (taken until {_t(case.statements_close_at)})"]
     for statement in case.statements:
         lines.append(f"  {_t(statement.added_at)}  {statement.party_id} ({statement.kind})")
         lines += _wrapped(statement.text, indent="      ")
