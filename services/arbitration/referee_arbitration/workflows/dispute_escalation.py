@@ -48,6 +48,7 @@ class DisputeEscalationWorkflow:
         self._ruling: RulingDraft | None = None
         self._appeal: AppealFiled | None = None
         self._appeal_until: datetime | None = None
+        self._decided_at = datetime.min
         self._appealed = False
         self._reviews = 0
 
@@ -64,11 +65,10 @@ class DisputeEscalationWorkflow:
                 await self._escalate("deadline_passed", "The regional reviewer did not rule in time", due)
                 level = 2
                 continue
-            if self._appealed:
-                await self._act(DisputeActivities.record_ruling, self._made(ruling, None))
-                return ruling.outcome.value
-            until = appeal_until(workflow.now(), case.rules)
+            until = self._appeal_until
             await self._act(DisputeActivities.record_ruling, self._made(ruling, until))
+            if until is None:
+                return ruling.outcome.value
             appeal = await self._appeal_window(until)
             if appeal is None:
                 await self._act(DisputeActivities.finalise, Finalisation(**self._ids(), at=workflow.now()))
@@ -113,7 +113,7 @@ class DisputeEscalationWorkflow:
                 self._bench = None
                 await self._close(task_id, "escalated", None, "the first-level deadline passed")
                 return None
-            await self._notify(DisputeStep.OVERDUE, f"The {stage} is overdue", level, due)
+            await self._notify(DisputeStep.OVERDUE, f"The {stage} is overdue: it was due", level, due)
             await workflow.wait_condition(lambda: self._ruling is not None)
         ruling, decision = self._ruling, self._decision
         assert ruling is not None
@@ -123,7 +123,6 @@ class DisputeEscalationWorkflow:
         return ruling
 
     async def _appeal_window(self, until: datetime) -> AppealFiled | None:
-        self._appeal_until = until
         await self._wait_reminding(lambda: self._appeal is not None, until, None, "The appeal window closes")
         appeal, self._appeal, self._appeal_until = self._appeal, None, None
         return appeal
@@ -158,7 +157,7 @@ class DisputeEscalationWorkflow:
         await self._act(DisputeActivities.close_review, closing)
 
     def _made(self, ruling: RulingDraft, until: datetime | None) -> RulingMade:
-        return RulingMade(**self._ids(), ruling=ruling, decided_at=workflow.now(), appeal_until=until)
+        return RulingMade(**self._ids(), ruling=ruling, decided_at=self._decided_at, appeal_until=until)
 
     def _ids(self) -> dict[str, Any]:
         return {"action_id": workflow.uuid4(), "dispute_id": self._this_case().dispute_id}
@@ -173,6 +172,9 @@ class DisputeEscalationWorkflow:
     @workflow.update(name="decide")
     async def decide(self, decision: TaskDecision) -> str:
         self._ruling, self._decision = self._draft(decision), decision
+        # The appeal window opens the moment the ruling is made (a ruling on appeal has none).
+        self._decided_at = workflow.now()
+        self._appeal_until = None if self._appealed else appeal_until(self._decided_at, self._this_case().rules)
         return f"ruling recorded: {self._ruling.outcome.value}"
 
     @decide.validator
