@@ -84,18 +84,16 @@ class HttpEvidenceSource:
 
 
 class HttpVerdictSource:
-    """Dedup's verdicts of a lead (docs/dedup.md)."""
+    """Dedup's verdicts of a lead (docs/dedup.md): GET /verdicts?lead_id=…, oldest first; 404 when there are none."""
 
     def __init__(self, caller: ServiceCaller) -> None:
         self._caller = caller
 
     async def for_lead(self, lead_id: UUID) -> list[Verdict]:
-        document = await self._caller.get_json(f"/verdicts/leads/{lead_id}")
+        document = await self._caller.get_json(f"/verdicts?lead_id={lead_id}")
         if document is None:
             return []
         try:
-            return _VERDICTS.validate_python(
-                document.get("verdicts", document) if isinstance(document, dict) else document
-            )
+            return _VERDICTS.validate_python(document)
         except ValidationError as exc:
             raise EvidenceUnreadable(f"dedup's verdicts are not what arbitration reads: {exc}") from exc
