@@ -100,6 +100,13 @@ def test_the_contested_registration_is_the_one_holding_the_lock() -> None:
     assert (lead.lead_id, lead.partner_id) == (case.lead_a, DEALER_A)
 
 
+def test_a_dealer_naming_its_own_refused_registration_disputes_the_one_holding_the_lock() -> None:
+    case = building_materials_case(START)
+    lead = contested_lead(dispute_by(DEALER_B, lead_id=case.lead_b), case.bundle)
+    assert lead is not None
+    assert lead.lead_id == case.lead_a
+
+
 PARTIES = Parties(DEALER_B, (DEALER_A,), contested_lead_id=uuid4(), holder_id=DEALER_A)
 
 

@@ -74,9 +74,11 @@ def refusal_on_evidence(
 
 
 def contested_lead(opened: DisputeOpened, bundle: EvidenceBundle) -> TrailLead | None:
-    """The registration the claim is against: the one named, else the one holding the customer's lock."""
-    if opened.lead_id is not None:
-        return bundle.lead(opened.lead_id)
+    """The registration the claim is against: the one named if it is another party's, else the one holding
+    the customer's lock (a partner refused as a duplicate names its own lead: it is never told whose lock won)."""
+    named = bundle.lead(opened.lead_id)
+    if named is not None and named.partner_id != opened.claimant_id:
+        return named
     active = [lock for lock in bundle.locks if lock.status == "active"]
     if active:
         return bundle.lead(active[-1].lead_id)

@@ -57,6 +57,7 @@ class Opening:
         if known is not None:
             return known
         refusal = refusal_before_evidence(opened)
+        bundle: EvidenceBundle | None = None
         evidence: CaseEvidence | None = None
         if refusal is None:
             bundle = await self._gatherer.bundle(opened.lead_id, opened.customer_key)
@@ -75,6 +76,9 @@ class Opening:
                 return known
             dispute = _unsaved(opened, correlation_id, tx)
             disputes.add(dispute)
+            if bundle is not None:  # refused or not, the dispute counts in its customer's region and channel
+                lead = contested_lead(opened, bundle)
+                dispute.product_line, dispute.channel, dispute.region = await _facts(tx, bundle, lead or _first(bundle))
             if refusal is None and evidence is not None:
                 refusal = await self._begin(tx, dispute, opened, evidence)
             if refusal is not None:
@@ -84,20 +88,16 @@ class Opening:
     async def _begin(
         self, tx: Transaction, dispute: Dispute, opened: DisputeOpened, evidence: CaseEvidence
     ) -> Refusal | None:
-        bundle = evidence.bundle
-        lead = contested_lead(opened, bundle)
-        reference = lead or (bundle.leads[0] if bundle.leads else None)
-        product_line, channel, region = await _facts(tx, bundle, reference)
+        lead = contested_lead(opened, evidence.bundle)
         try:
-            if product_line is None:
+            if dispute.product_line is None:
                 raise RuleError("no registration on the trail names a product line")
-            rules = self._rules.for_product_line(product_line, dispute.opened_at)
+            rules = self._rules.for_product_line(dispute.product_line, dispute.opened_at)
         except RuleError as exc:
             return Refusal("no_rules", f"the rules governing this dispute cannot be chosen: {exc}")
         flagged = file_evidence(dispute, evidence, dispute.opened_at)
         dispute.contested_lead_id = lead.lead_id if lead else None
         dispute.holder_id = lead.partner_id if lead else None
-        dispute.product_line, dispute.channel, dispute.region = product_line, channel, region
         dispute.rule_set, dispute.rule_version = rules.id, rules.version
         dispute.workflow_id = self._settings.workflow_id(DISPUTE_WORKFLOW_KIND, dispute.dispute_id)
         dispute.status, dispute.level = DisputeStatus.FIRST_LEVEL.value, 1
@@ -178,6 +178,10 @@ async def _facts(tx: Transaction, bundle: EvidenceBundle, lead: TrailLead | None
     with suppress(ValidationError):
         region = region_key(CustomerIdentity.model_validate(registered.get("customer") or {}))
     return registered.get("product_line"), lead.channel, region
+
+
+def _first(bundle: EvidenceBundle) -> TrailLead | None:
+    return bundle.leads[0] if bundle.leads else None
 
 
 def _opening_summary(dispute: Dispute, opened: DisputeOpened) -> str:
