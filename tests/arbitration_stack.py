@@ -44,11 +44,14 @@ class CourtStack(Stack):
     servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = field(default_factory=list)
 
     def settings(self, service: str, instance: int = 1, **overrides: Any) -> ServiceSettings:
-        extra: dict[str, Any] = {"temporal_address": self.temporal_address} if self.temporal_address else {}
+        extra: dict[str, Any] = {}
         if service == "arbitration":
             extra["registration_url"] = f"http://127.0.0.1:{self.ports['registration']}"
             extra["dedup_url"] = f"http://127.0.0.1:{self.ports['dedup']}"
-        return super().settings(service, instance, **{**extra, **overrides})
+        settings = super().settings(service, instance, **{**extra, **overrides})
+        if self.temporal_address:
+            settings = settings.model_copy(update={"temporal_address": self.temporal_address})
+        return settings
 
     async def start(self) -> None:
         await super().start()

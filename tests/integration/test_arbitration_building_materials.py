@@ -158,6 +158,8 @@ async def test_reviewer_misses_the_deadline_hq_upholds_dealer_a_and_b_lets_the_a
     assert ruling.payload.evidence_digest == case["evidence_digest"]
     assert (ruling.payload.rule_set, ruling.payload.rule_version) == ("building-materials", 1)
     assert "level 2  upheld  by hq-chen" in text
+    trail = await court.trail_of(first.lead_id, records=len(case["evidence"]["trail"]) + 1)
+    assert trail["records"][-1]["kind"] == "ruling"  # registration put the ruling on the customer's chain
     print(text)  # the case file as the arbiter read it (shown with pytest -s)
 
 
