@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from stdnum.cn import uscc as uscc_checker
 
 from referee_shared.events.common import Channel, CustomerIdentity
+from referee_shared.events.deals import Contributor, DealClosed, DealOutcome, DealReversed, ReversalKind
 from referee_shared.events.envelope import Envelope, Payload, new_envelope
 from referee_shared.events.leads import LeadSubmitted
 
@@ -54,3 +55,38 @@ def submission(
 
 def envelope(payload: Payload, producer: str = "partner-portal") -> Envelope[Any]:
     return new_envelope(payload, producer=producer, occurred_at=datetime.now(UTC))
+
+
+def deal_closed(
+    deal_id: str,
+    amount: str = "1200000.00",
+    *,
+    owner: str = "direct-east",
+    owner_channel: Channel = Channel.DIRECT,
+    contributors: tuple[tuple[str, Channel, str | None], ...] = (("agent-wang", Channel.AGENT, "0.2"),),
+    product_line: str = "cnc-machines",
+    outcome: DealOutcome = DealOutcome.WON,
+    lead_id: UUID | None = None,
+    closed_at: datetime | None = None,
+) -> DealClosed:
+    """A closed deal as the ERP reports it; by default the brief's industrial-equipment case."""
+    return DealClosed(
+        deal_id=deal_id,
+        lead_id=lead_id or uuid4(),
+        outcome=outcome,
+        amount=Decimal(amount),
+        closed_at=closed_at or datetime.now(UTC),
+        contributors=[
+            Contributor(party_id=party, channel=channel, ratio=Decimal(ratio) if ratio else None)
+            for party, channel, ratio in contributors
+        ],
+        product_line=product_line,
+        owner_id=owner,
+        owner_channel=owner_channel,
+    )
+
+
+def deal_reversed(
+    deal_id: str, kind: ReversalKind = ReversalKind.REFUND, reason: str = "customer refund"
+) -> DealReversed:
+    return DealReversed(deal_id=deal_id, kind=kind, reason=reason, reversed_at=datetime.now(UTC))

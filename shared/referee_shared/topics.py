@@ -10,8 +10,8 @@ from .events.disputes import DisputeOpened, DisputeProgressed, DisputeRuling
 from .events.envelope import Payload
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LockChanged
 from .events.qualifications import QualificationSubmitted
-from .events.settlements import SettlementPayment, SettlementStatement
-from .events.tasks import TaskClosed, TaskOpened
+from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
+from .events.tasks import TaskClosed, TaskOpened, TaskReminded
 
 # Enough partitions to run up to this many instances of a consumer, each owning a share of the keys.
 SCALE_PARTITIONS = 12
@@ -119,7 +119,7 @@ DISPUTES_RULINGS = Topic(
     direction="out",
     description="a dispute's outcome and reason",
     producers=("arbitration",),
-    consumers=(PORTALS,),
+    consumers=(PORTALS, "settlement"),
 )
 DISPUTES_EVENTS = Topic(
     "disputes.events",
@@ -134,10 +134,10 @@ DISPUTES_EVENTS = Topic(
 SETTLEMENTS_STATEMENTS = Topic(
     "settlements.statements",
     key="deal_id",
-    payloads=(SettlementStatement,),
+    payloads=(SettlementStatement, PaymentRetryRequested, PaymentFlagged),
     external=True,
     direction="out",
-    description="the split lines of a closed deal, and reversals",
+    description="the split lines of a closed deal, and reversals; payment re-issue requests and flagged payments",
     producers=("settlement",),
     consumers=(FINANCE,),
 )
@@ -195,7 +195,7 @@ DEDUP_VERDICTS = Topic(
 TASKS_EVENTS = Topic(
     "tasks.events",
     key="task_id",
-    payloads=(TaskOpened, TaskClosed),
+    payloads=(TaskOpened, TaskClosed, TaskReminded),
     external=False,
     direction="internal",
     description="reviewer tasks opened and closed by any workflow, gathered into one inbox",

@@ -14,6 +14,7 @@ from referee_arbitration.app import build_runtime as build_arbitration
 from referee_arbitration.settings import ArbitrationSettings
 from referee_dedup.app import build_runtime as build_dedup
 from referee_dedup.settings import DedupSettings
+from referee_dedup.workflows.models import ReviewInput
 from referee_qualification.app import build_runtime as build_qualification
 from referee_qualification.settings import QualificationSettings
 from referee_registration.app import build_runtime as build_registration
@@ -26,7 +27,7 @@ from referee_shared.events.catalog import decode
 from referee_shared.events.envelope import Envelope, envelope_json
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
-from referee_shared.topics import LEADS_DECISIONS, LEADS_LOCKS, Topic
+from referee_shared.topics import DEDUP_VERDICTS, LEADS_DECISIONS, LEADS_LOCKS, TASKS_EVENTS, Topic
 
 
 class RecordingCompleter:
@@ -54,6 +55,16 @@ class RecordingLocks:
         self.started.append(lock)
 
 
+class RecordingReviews:
+    """Stands in for Temporal in in-memory tests: remembers which dedup review workflows were started."""
+
+    def __init__(self) -> None:
+        self.started: list[ReviewInput] = []
+
+    async def start_review(self, workflow_id: str, review: ReviewInput) -> None:
+        self.started.append(review)
+
+
 @dataclass
 class InMemorySystem:
     broker: KafkaBroker
@@ -62,6 +73,7 @@ class InMemorySystem:
     locks: RecordingLocks
     completer: RecordingCompleter
     seen: dict[str, list[bytes]] = field(default_factory=dict)
+    reviews: RecordingReviews = field(default_factory=RecordingReviews)
 
     async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
         await self.publish_raw(topic, envelope_json(event), key)
@@ -84,6 +96,8 @@ class InMemorySystem:
 
 WATCHED = (
     LEADS_DECISIONS.name,
+    DEDUP_VERDICTS.name,
+    TASKS_EVENTS.name,
     LEADS_LOCKS.name,
     "deadletter.registration",
     "deadletter.dedup",
@@ -98,19 +112,20 @@ async def system(tmp_path: Path) -> AsyncIterator[InMemorySystem]:
     broker = KafkaBroker()
     locks = RecordingLocks()
     completer = RecordingCompleter()
+    reviews = RecordingReviews()
     common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1}
     built_services = {
         "registration": build_registration(
             RegistrationSettings(**common), broker=broker, locks=locks, completer=completer
         ),
-        "dedup": build_dedup(DedupSettings(**common), broker=broker),
+        "dedup": build_dedup(DedupSettings(**common), broker=broker, reviews=reviews),
         "qualification": build_qualification(QualificationSettings(**common), broker=broker),
         "arbitration": build_arbitration(ArbitrationSettings(**common), broker=broker),
         "settlement": build_settlement(SettlementSettings(**common), broker=broker),
     }
     runtimes = {name: runtime for name, (runtime, _) in built_services.items()}
     components = {name: parts for name, (_, parts) in built_services.items()}
-    built = InMemorySystem(broker, runtimes, components, locks, completer)
+    built = InMemorySystem(broker, runtimes, components, locks, completer, reviews=reviews)
     for name in WATCHED:
 
         def remember(topic: str) -> Any:

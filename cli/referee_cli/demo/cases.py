@@ -111,6 +111,9 @@ async def industrial_goods(demo: DemoClient) -> None:
             Contributor(party_id="direct-east", channel=Channel.DIRECT, ratio=Decimal("0.8")),
             Contributor(party_id="agent-zhang", channel=Channel.AGENT, ratio=Decimal("0.2")),
         ],
+        product_line="cnc-machines",
+        owner_id="direct-east",
+        owner_channel=Channel.DIRECT,
     )
     step(f"the ERP reports deal {deal.deal_id} won for ¥1,200,000 (agent-zhang credited 20% by agreement)")
     await demo.publish(DEALS_CLOSED, deal, key=deal.deal_id, producer="erp")

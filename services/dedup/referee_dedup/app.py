@@ -1,4 +1,4 @@
-"""Dedup's composition root."""
+"""Dedup's composition root: wires runtime, use cases, handlers, the review workflow and routes."""
 
 from __future__ import annotations
 
@@ -11,31 +11,46 @@ from referee_shared.clock import Clock
 from referee_shared.http import build_http_app
 from referee_shared.runtime import ServiceRuntime
 
+from . import api
 from .handlers import register_handlers
+from .ports import ReviewScheduler
 from .settings import DedupSettings
 from .store import messaging
 from .usecases import Dedup
+from .workflows.activities import ReviewActivities
+from .workflows.duplicate_review import DuplicateReviewWorkflow
+from .workflows.scheduler import TemporalReviewScheduler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_runtime(
-    settings: DedupSettings, *, clock: Clock | None = None, broker: KafkaBroker | None = None
+    settings: DedupSettings,
+    *,
+    clock: Clock | None = None,
+    broker: KafkaBroker | None = None,
+    reviews: ReviewScheduler | None = None,
 ) -> tuple[ServiceRuntime, Dedup]:
+    """Wire the service; tests may pass an in-memory broker and, without Temporal, a review scheduler."""
     runtime = ServiceRuntime(
-        settings, tables=messaging, migrations=MIGRATIONS, clock=clock, broker=broker, uses_temporal=False
+        settings, tables=messaging, migrations=MIGRATIONS, clock=clock, broker=broker, uses_temporal=reviews is None
     )
-    dedup = Dedup(runtime.transactions, runtime.rules)
+    scheduler = reviews or TemporalReviewScheduler(lambda: runtime.temporal, settings.task_queue())
+    dedup = Dedup(runtime.transactions, runtime.rules, scheduler, settings)
     register_handlers(runtime.consumer, dedup)
+    activities = ReviewActivities(dedup)
+    runtime.run_worker(
+        [DuplicateReviewWorkflow], [activities.open_task, activities.close_task, activities.apply_review]
+    )
     return runtime, dedup
 
 
 def create_app(settings: DedupSettings | None = None) -> FastAPI:
     settings = settings or DedupSettings()
-    runtime, _ = build_runtime(settings)
+    runtime, dedup = build_runtime(settings)
     return build_http_app(
         runtime,
-        [],
+        [api.build_router(runtime.transactions, dedup)],
         title="Referee dedup",
         description="Customer index, normalisation, matching, territories and account slices.",
     )

@@ -1,4 +1,4 @@
-"""Dedup's Kafka subscribers."""
+"""Dedup's Kafka subscribers: hand each decoded event to its use case, nothing else."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settlement's Kafka subscribers."""
+"""Settlement's Kafka subscribers: hand each decoded event to its use case, nothing else."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from referee_shared.events.envelope import Envelope
 from referee_shared.kafka.consumer import Delivery, EventConsumer
-from referee_shared.topics import DEALS_CLOSED, SETTLEMENTS_PAYMENTS
+from referee_shared.topics import DEALS_CLOSED, DISPUTES_RULINGS, SETTLEMENTS_PAYMENTS
 
 from .usecases import Settlement
 
@@ -15,8 +15,12 @@ def register_handlers(consumer: EventConsumer, settlement: Settlement) -> None:
     async def on_deal(event: Envelope[Any], _delivery: Delivery) -> None:
         await settlement.deal_event(event)
 
+    async def on_ruling(event: Envelope[Any], _delivery: Delivery) -> None:
+        await settlement.ruling(event)
+
     async def on_payment(event: Envelope[Any], _delivery: Delivery) -> None:
         await settlement.payment(event)
 
     consumer.on(DEALS_CLOSED, on_deal)
+    consumer.on(DISPUTES_RULINGS, on_ruling)
     consumer.on(SETTLEMENTS_PAYMENTS, on_payment)

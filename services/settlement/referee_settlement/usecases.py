@@ -1,62 +1,258 @@
-"""What settlement does: take in closed deals and payment reports."""
+"""What settlement takes in: closed and reversed deals, arbitration rulings, and finance's payment reports.
+
+A deal is settled by its workflow (see ``statements.py``); intake records what arrived, decides whether
+it changes anything, and tells the workflow. Input that can never be settled is refused with the reason.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from decimal import Decimal
 from typing import Any
 
-from referee_shared.events.deals import DealClosed
+from referee_shared.events.deals import DealClosed, DealOutcome, DealReversed
+from referee_shared.events.disputes import DisputeRuling, RulingOutcome
 from referee_shared.events.envelope import Envelope
-from referee_shared.events.settlements import SettlementPayment
-from referee_shared.outbox import Transactions
+from referee_shared.events.settlements import PaymentFlagged, PaymentRetryRequested, PaymentStatus, SettlementPayment
+from referee_shared.kafka.consumer import Unprocessable
+from referee_shared.outbox import Transaction, Transactions
+from referee_shared.rules.rulebook import RuleBook, RuleError
+from referee_shared.topics import SETTLEMENTS_STATEMENTS
 
-from .store import Deal, PaymentReport
+from .domain import payments
+from .domain.credit import SettlementError
+from .domain.payments import Action, LinePayment, LineStatus, PaymentRefused
+from .domain.split import split_deal
+from .domain.states import DealStatus, StatementStatus
+from .ports import SettlementWorkflows
+from .records import deal_terms
+from .store import CreditRuling, Deal, PaymentReport, SettlementRepository, Statement, StatementLine
+
+log = logging.getLogger(__name__)
 
 CONSUMER = "settlement"
 
 
 class Settlement:
-    def __init__(self, transactions: Transactions) -> None:
+    def __init__(self, transactions: Transactions, rules: RuleBook, workflows: SettlementWorkflows) -> None:
         self._tx = transactions
+        self._rules = rules
+        self._workflows = workflows
 
     async def deal_event(self, event: Envelope[Any]) -> None:
-        if not isinstance(event.payload, DealClosed):
-            return
-        closed = event.payload
+        if isinstance(event.payload, DealClosed):
+            await self.closed(event)
+        else:
+            await self.reversed(event)
+
+    async def closed(self, event: Envelope[Any]) -> None:
+        """A deal closed: record it; a won deal (or a change to one) goes to its settlement workflow."""
+        closed: DealClosed = event.payload
+        deal_row = _deal_row(closed, event.correlation_id)
+        if closed.outcome is DealOutcome.WON:
+            self._check_settleable(deal_row)
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
-            if await tx.session.get(Deal, closed.deal_id) is not None:
+            repo = SettlementRepository(tx.session)
+            deal = await repo.deal_for_update(closed.deal_id)
+            if deal is None:
+                deal_row.received_at = tx.clock.now()
+                repo.add(deal_row)
+                deal = deal_row
+                reason = "deal closed"
+            elif deal.digest == deal_row.digest:
+                log.info("deal %s reported again with the same terms; settled once", closed.deal_id)
                 return
-            tx.session.add(
-                Deal(
-                    deal_id=closed.deal_id,
-                    lead_id=closed.lead_id,
-                    outcome=closed.outcome.value,
-                    amount=closed.amount,
-                    currency=closed.currency,
-                    closed_at=closed.closed_at,
-                    contributors=[c.model_dump(mode="json") for c in closed.contributors],
-                    received_at=tx.clock.now(),
-                )
+            elif deal.status == DealStatus.REVERSED:
+                raise Unprocessable(f"deal {closed.deal_id} was reversed; a reversed deal is not reopened")
+            else:
+                _take_terms(deal, deal_row)
+                deal.revision += 1
+                reason = "deal terms corrected"
+            if deal.status == DealStatus.WON or deal.workflow_id is not None:
+                # Signalled before the commit: if the commit fails the event is redelivered, and the workflow
+                # waits for this revision to be recorded before settling it.
+                deal.workflow_id = await self._workflows.revise(deal.deal_id, deal.revision, reason)
+
+    async def reversed(self, event: Envelope[Any]) -> None:
+        """A refund or cancellation: the deal's issued statement is netted to zero by its workflow."""
+        reversal: DealReversed = event.payload
+        async with self._tx.begin() as tx:
+            if not await tx.first_time(CONSUMER, event.event_id):
+                return
+            deal = await SettlementRepository(tx.session).deal_for_update(reversal.deal_id)
+            if deal is None:
+                raise Unprocessable(f"no closed deal {reversal.deal_id} to reverse")
+            if deal.status == DealStatus.REVERSED:
+                return
+            if deal.status == DealStatus.LOST:
+                raise Unprocessable(f"deal {reversal.deal_id} was lost: there is nothing to reverse")
+            deal.status = DealStatus.REVERSED.value
+            deal.reversal_kind, deal.reversal_reason, deal.reversed_at = (
+                reversal.kind.value,
+                reversal.reason,
+                reversal.reversed_at,
             )
+            if deal.workflow_id is not None:
+                await self._workflows.reverse(deal.deal_id, deal.revision, reversal.kind.value, reversal.reason)
+
+    async def ruling(self, event: Envelope[Any]) -> None:
+        """Arbitration ruled on a lead: its deals are settled again under the ruling."""
+        ruling: DisputeRuling = event.payload
+        if ruling.lead_id is None:
+            return
+        _check_ruling(ruling)
+        async with self._tx.begin() as tx:
+            if not await tx.first_time(CONSUMER, event.event_id):
+                return
+            repo = SettlementRepository(tx.session)
+            known = await repo.ruling(ruling.lead_id)
+            if known is not None and known.decided_at > ruling.decided_at:
+                return
+            if known is None:
+                known = CreditRuling(lead_id=ruling.lead_id)
+                repo.add(known)
+            _take_ruling(known, ruling, tx)
+            for deal in await repo.deals_of_lead_for_update(ruling.lead_id):
+                if deal.status != DealStatus.WON:
+                    continue
+                deal.revision += 1
+                reason = f"ruling {ruling.dispute_id}: {ruling.outcome.value}"
+                deal.workflow_id = await self._workflows.revise(deal.deal_id, deal.revision, reason)
 
     async def payment(self, event: Envelope[Any]) -> None:
+        """Finance paid a line, or could not: retry it per rule, then flag it."""
         report: SettlementPayment = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
-            if await tx.session.get(PaymentReport, report.payment_id) is not None:
+            repo = SettlementRepository(tx.session)
+            if await repo.payment_report(report.payment_id) is not None:
                 return
-            tx.session.add(
-                PaymentReport(
-                    payment_id=report.payment_id,
-                    statement_id=report.statement_id,
-                    line_id=report.line_id,
-                    status=report.status.value,
-                    amount=report.amount,
-                    reference=report.reference,
-                    failure_reason=report.failure_reason,
-                    reported_at=report.reported_at,
-                    received_at=tx.clock.now(),
-                )
+            line = await repo.line_for_update(report.line_id)
+            statement = await repo.statement(report.statement_id)
+            if line is None or statement is None or line.statement_id != report.statement_id:
+                raise Unprocessable(f"statement {report.statement_id} has no line {report.line_id}")
+            if statement.status not in (StatementStatus.ISSUED, StatementStatus.REVERSED):
+                raise Unprocessable(f"statement {report.statement_id} was never issued to finance")
+            deal = await repo.deal(statement.deal_id)
+            try:
+                await self._apply(tx, line, statement, report, deal.correlation_id if deal else None)
+            except PaymentRefused as exc:
+                raise Unprocessable(f"payment {report.payment_id} on line {report.line_id}: {exc.reason}") from exc
+            repo.add(_payment_row(report, tx))
+
+    async def _apply(
+        self,
+        tx: Transaction,
+        line: StatementLine,
+        statement: Statement,
+        report: SettlementPayment,
+        correlation_id: str | None,
+    ) -> None:
+        state = LinePayment(LineStatus(line.status), line.failures)
+        max_retries = self._rules.get(statement.rule_set, statement.rule_version).settlement.payment_max_retries
+        if report.status is PaymentStatus.PAID:
+            step = payments.paid(state, due=line.amount, reported=report.amount)
+            line.payment_reference = report.reference or report.payment_id
+        else:
+            step = payments.failed(state, max_retries=max_retries)
+            line.last_failure_reason = report.failure_reason
+        line.status, line.failures, line.updated_at = step.line.status.value, step.line.failures, tx.clock.now()
+        if step.action is Action.RETRY:
+            retry = PaymentRetryRequested(
+                statement_id=statement.statement_id,
+                line_id=line.line_id,
+                party_id=line.party_id,
+                amount=line.amount,
+                attempt=step.next_attempt,
+                max_attempts=max_retries + 1,
+                last_failure_reason=report.failure_reason,
+                requested_at=tx.clock.now(),
             )
+            await tx.emit(SETTLEMENTS_STATEMENTS, statement.deal_id, retry, correlation_id=correlation_id)
+        elif step.action is Action.FLAG:
+            flagged = PaymentFlagged(
+                statement_id=statement.statement_id,
+                line_id=line.line_id,
+                party_id=line.party_id,
+                amount=line.amount,
+                attempts=step.line.failures,
+                last_failure_reason=report.failure_reason,
+                flagged_at=tx.clock.now(),
+            )
+            await tx.emit(SETTLEMENTS_STATEMENTS, statement.deal_id, flagged, correlation_id=correlation_id)
+
+    def _check_settleable(self, deal: Deal) -> None:
+        missing = [name for name in ("product_line", "owner_id", "owner_channel") if getattr(deal, name) is None]
+        if missing:
+            raise Unprocessable(f"won deal {deal.deal_id} cannot be settled without {', '.join(missing)}")
+        assert deal.product_line is not None
+        try:
+            rules = self._rules.for_product_line(deal.product_line, deal.closed_at)
+            split_deal(deal_terms(deal), rules.settlement, rules.tiers)
+        except (RuleError, SettlementError) as exc:
+            raise Unprocessable(f"won deal {deal.deal_id} cannot be settled: {exc}") from exc
+
+
+def _deal_row(closed: DealClosed, correlation_id: str) -> Deal:
+    return Deal(
+        deal_id=closed.deal_id,
+        lead_id=closed.lead_id,
+        outcome=closed.outcome.value,
+        amount=closed.amount,
+        currency=closed.currency,
+        closed_at=closed.closed_at,
+        contributors=[c.model_dump(mode="json") for c in closed.contributors],
+        product_line=closed.product_line,
+        owner_id=closed.owner_id,
+        owner_channel=closed.owner_channel.value if closed.owner_channel else None,
+        digest=hashlib.sha256(closed.model_dump_json().encode()).hexdigest(),
+        revision=1,
+        status=(DealStatus.WON if closed.outcome is DealOutcome.WON else DealStatus.LOST).value,
+        correlation_id=correlation_id,
+    )
+
+
+def _take_terms(deal: Deal, terms: Deal) -> None:
+    for name in ("lead_id", "outcome", "amount", "currency", "closed_at", "contributors", "product_line"):
+        setattr(deal, name, getattr(terms, name))
+    deal.owner_id, deal.owner_channel, deal.digest, deal.status = (
+        terms.owner_id,
+        terms.owner_channel,
+        terms.digest,
+        terms.status,
+    )
+
+
+def _check_ruling(ruling: DisputeRuling) -> None:
+    if ruling.outcome is RulingOutcome.SHARED:
+        total = sum((share.ratio for share in ruling.shares), Decimal(0))
+        if not ruling.shares or total != 1:
+            raise Unprocessable(f"ruling {ruling.dispute_id} shares credit in ratios summing to {total}, not 1")
+    if ruling.outcome is RulingOutcome.TRANSFERRED and not ruling.new_holder_id:
+        raise Unprocessable(f"ruling {ruling.dispute_id} transfers the lead but names no new holder")
+
+
+def _take_ruling(row: CreditRuling, ruling: DisputeRuling, tx: Transaction) -> None:
+    row.dispute_id, row.outcome, row.decided_at = ruling.dispute_id, ruling.outcome.value, ruling.decided_at
+    row.new_holder_id = ruling.new_holder_id
+    row.new_holder_channel = ruling.new_holder_channel.value if ruling.new_holder_channel else None
+    row.shares = [share.model_dump(mode="json") for share in ruling.shares]
+    row.received_at = tx.clock.now()
+
+
+def _payment_row(report: SettlementPayment, tx: Transaction) -> PaymentReport:
+    return PaymentReport(
+        payment_id=report.payment_id,
+        statement_id=report.statement_id,
+        line_id=report.line_id,
+        status=report.status.value,
+        amount=report.amount,
+        reference=report.reference,
+        failure_reason=report.failure_reason,
+        reported_at=report.reported_at,
+        received_at=tx.clock.now(),
+    )

@@ -80,3 +80,7 @@ class DedupVerdict(Payload):
     explanation: list[MatchReason] = Field(default_factory=list)
     rule_set: str
     rule_version: int
+    tier: str | None = Field(default=None, description="the tier of the opportunity under the rule set's tiers")
+    review_task_id: str | None = Field(
+        default=None, description="possible: the reviewer task opened; a later verdict: the task that decided it"
+    )

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from .common import Channel, CurrencyCode, Money, PartyId, Ratio, Strict
+from .common import Channel, CurrencyCode, Money, PartyId, ProductLine, Ratio, Strict
 from .envelope import Payload
 
 
@@ -34,6 +34,11 @@ class DealClosed(Payload):
     currency: CurrencyCode = "CNY"
     closed_at: AwareDatetime
     contributors: list[Contributor] = Field(default_factory=list, max_length=20)
+    product_line: ProductLine | None = Field(
+        default=None, description="chooses the rule set settlement splits by; required for a won deal"
+    )
+    owner_id: PartyId | None = Field(default=None, description="the lead's holder; required for a won deal")
+    owner_channel: Channel | None = Field(default=None, description="the holder's channel; required for a won deal")
 
 
 class ReversalKind(StrEnum):

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from .common import Attachment, PartyId, Ratio, Strict
+from .common import Attachment, Channel, PartyId, Ratio, Strict
 from .envelope import Payload
 
 
@@ -39,6 +39,7 @@ class RulingOutcome(StrEnum):
 class CreditShare(Strict):
     party_id: PartyId
     ratio: Ratio
+    channel: Channel | None = Field(default=None, description="settlement needs it for a party not on the deal")
 
 
 class DisputeRuling(Payload):
@@ -51,6 +52,7 @@ class DisputeRuling(Payload):
     level: int = Field(ge=1, le=2, description="1: regional reviewer, 2: HQ arbiter")
     lead_id: UUID | None = None
     new_holder_id: PartyId | None = None
+    new_holder_channel: Channel | None = Field(default=None, description="settlement needs it if not on the deal")
     shares: list[CreditShare] = Field(default_factory=list)
     rule_set: str
     rule_version: int

@@ -30,6 +30,8 @@ from .leads import (
 )
 from .qualifications import QualificationScope, QualificationSubmitted
 from .settlements import (
+    PaymentFlagged,
+    PaymentRetryRequested,
     PaymentStatus,
     SettlementPayment,
     SettlementStatement,
@@ -179,6 +181,25 @@ EXAMPLES: tuple[Payload, ...] = (
         rule_version=1,
         approved_by="finance-wu",
         issued_at=AT,
+    ),
+    PaymentRetryRequested(
+        statement_id=STATEMENT,
+        line_id=UUID("5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8e"),
+        party_id="agent-zhang",
+        amount=Decimal("14400.00"),
+        attempt=2,
+        max_attempts=4,
+        last_failure_reason="beneficiary account closed",
+        requested_at=AT,
+    ),
+    PaymentFlagged(
+        statement_id=STATEMENT,
+        line_id=UUID("5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8e"),
+        party_id="agent-zhang",
+        amount=Decimal("14400.00"),
+        attempts=4,
+        last_failure_reason="beneficiary account closed",
+        flagged_at=AT,
     ),
     SettlementPayment(
         payment_id="PAY-88001",

@@ -23,6 +23,7 @@ class StatementLine(Strict):
     amount: Money
     rule: str = Field(description="the split rule that produced this line")
     description: str = ""
+    reverses_line_id: UUID | None = Field(default=None, description="on a reversal: the line it nets to zero")
 
 
 class SettlementStatement(Payload):
@@ -39,6 +40,13 @@ class SettlementStatement(Payload):
     rule_version: int
     approved_by: PartyId | None = None
     issued_at: AwareDatetime
+    lead_id: UUID | None = None
+    deal_amount: Money | None = None
+    tier: str | None = Field(default=None, description="the customer tier that routed the deal")
+    replaces_statement_id: UUID | None = Field(
+        default=None, description="a correction: the statement reversed just before this one was issued"
+    )
+    reason: str = Field(default="", max_length=1000, description="why a reversal or correction was issued")
 
 
 class PaymentStatus(StrEnum):
@@ -57,3 +65,32 @@ class SettlementPayment(Payload):
     reference: str = Field(default="", max_length=100)
     failure_reason: str = Field(default="", max_length=1000)
     reported_at: AwareDatetime
+
+
+class PaymentRetryRequested(Payload):
+    """A failed payment of a line is to be made again; the line is pending until finance reports it."""
+
+    event_type = "settlement.payment-retry"
+
+    statement_id: UUID
+    line_id: UUID
+    party_id: PartyId
+    amount: Money
+    attempt: int = Field(ge=2, description="the payment attempt now requested (the first retry is attempt 2)")
+    max_attempts: int = Field(ge=1)
+    last_failure_reason: str = Field(default="", max_length=1000)
+    requested_at: AwareDatetime
+
+
+class PaymentFlagged(Payload):
+    """A line's payment failed on every attempt the rules allow: finance must resolve it by hand."""
+
+    event_type = "settlement.payment-flagged"
+
+    statement_id: UUID
+    line_id: UUID
+    party_id: PartyId
+    amount: Money
+    attempts: int = Field(ge=1)
+    last_failure_reason: str = Field(default="", max_length=1000)
+    flagged_at: AwareDatetime

@@ -52,6 +52,17 @@ class TaskClosed(Payload):
     closed_at: AwareDatetime
 
 
+class TaskReminded(Payload):
+    """An open task nears (or passed) its deadline; the inbox tells whoever may act on it."""
+
+    event_type = "task.reminder"
+
+    task_id: str
+    due_at: AwareDatetime
+    overdue: bool = False
+    reminded_at: AwareDatetime
+
+
 class TaskDecision(Payload):
     """What a reviewer decided on a task; the argument of the owning workflow's update."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,3 +27,6 @@ class TerritoryRules(BaseModel):
         default=None, ge=0, description="no registration within this distance of another region's protected customer"
     )
     cross_region_action: CrossRegionAction = CrossRegionAction.REFUSE
+    unlisted_partners: Literal["allow", "refuse"] = Field(
+        default="allow", description="whether a partner missing from partner_regions may register anywhere"
+    )

@@ -1,41 +1,245 @@
-"""Normalising how customers are written, so the same customer compares equal."""
+"""Normalising how Chinese customers are written, so that the same customer compares equal.
+
+Each step undoes a way the same organisation gets written differently: full-width forms (NFKC),
+invisible characters, look-alike letters from other scripts, traditional characters (OpenCC),
+spacing and punctuation, legal suffixes, "(中国)"-style markers, branch words, a leading province
+or city, Chinese numerals in addresses, and the many ways of writing a phone number.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
+from dataclasses import dataclass
+from functools import cache
 
+import cn2an
+import opencc
 import phonenumbers
+from confusable_homoglyphs import confusables
 
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff\u00ad]")
+from .divisions import Place, divisions
+
+# Longest first, so 股份有限公司 is removed whole rather than leaving 股份.
+LEGAL_SUFFIXES = (
+    "集团股份有限公司",
+    "集团有限责任公司",
+    "集团有限公司",
+    "股份有限公司",
+    "有限责任公司",
+    "股份合作公司",
+    "有限公司",
+    "股份公司",
+    "集团公司",
+    "总公司",
+    "集团",
+    "公司",
+    # what is left when a partner cuts a suffix short
+    "股份有限",
+    "有限责任",
+    "有限",
+    "股份",
+    "colimited",
+    "coltd",
+    "limited",
+    "ltd",
+    "inc",
+    "corp",
+    "corporation",
+    "company",
+    "group",
+)
+BRANCH_WORDS = ("分公司", "分厂", "分店", "办事处", "营业部", "分部", "分中心", "子公司")
+# Parenthesised words that only mark where or what an organisation is, e.g. 西门子(中国)有限公司.
+MARKERS = frozenset({"中国", "集团", "控股", "总部", "总公司", "普通合伙", "有限合伙", "特殊普通合伙"})
+_BRACKETED = re.compile(r"[(\[【〔（]([^)\]】〕）]*)[)\]】〕）]")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_LEGAL_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司")
+_PHONE_EXTENSION = re.compile(r"(转|分机|ext\.?|x)\s*\d+$", re.IGNORECASE)
+
+
+class _Folding(dict[int, str]):
+    """Per character: drop it (invisible), replace it by its Latin look-alike, or keep it; cached."""
+
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        category = unicodedata.category(char)
+        if category in ("Cf", "Cc", "Mn", "Me", "Cs", "Co") and char not in "\t\n":
+            folded = ""
+        elif codepoint < 0x80 or _is_han(char):
+            folded = char
+        else:
+            found = confusables.is_confusable(char, greedy=False, preferred_aliases=["latin", "common"])
+            folded = found[0]["homoglyphs"][0]["c"] if found else char
+        self[codepoint] = folded
+        return folded
+
+
+_FOLD = _Folding()
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\U00020000" <= char <= "\U0003134f"
+
+
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """NFKC, invisible characters removed, look-alikes folded to Latin, traditional to simplified, lower case."""
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    return str(_to_simplified().convert(text)).lower()
+
+
+def strip_punctuation(text: str) -> str:
+    return _NOT_WORD.sub("", text)
 
 
 def clean_text(text: str) -> str:
-    """NFKC (full-width to half-width), invisible characters removed, lower case, no spaces or punctuation."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
-    return _NOT_WORD.sub("", text).lower()
+    """``fold`` and then no spaces or punctuation: the form two spellings of one text share."""
+    return strip_punctuation(fold(text))
 
 
-def name_key(name: str) -> str:
-    """An organisation name without spacing, punctuation or a trailing legal suffix."""
-    key = clean_text(name)
-    for suffix in _LEGAL_SUFFIXES:
-        if key.endswith(suffix) and len(key) > len(suffix):
-            return key[: -len(suffix)]
-    return key
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    """An organisation name taken apart: where its leading place words put it, and its core."""
+
+    full: str  # cleaned, without legal suffix, markers and branch, but with its leading place words
+    core: str  # ``full`` without the leading place words: the part two organisations must share
+    place: Place  # what the leading place words say (province/city), if any
+    branch: str | None  # e.g. "萧山分公司" when the name is a branch's
+
+
+def name_parts(name: str, known: Place | None = None) -> NameParts:
+    """Take an organisation name apart. A leading place that contradicts ``known`` stays in the core."""
+    text = _BRACKETED.sub(_unwrap, fold(name))
+    text = strip_punctuation(text)
+    text, branch = _without_branch(text)
+    text = _without_legal_suffix(text)
+    table = divisions()
+    place, used = table.leading(text, None)
+    if used and known is not None and known.known and not _agrees(place, known):
+        place, used = Place(), 0
+    core = text[used:]
+    if len(core) < 2:  # the name is little more than a place: keep it whole
+        place, core = Place(), text
+    return NameParts(full=text, core=core, place=place, branch=branch)
+
+
+def _agrees(named: Place, known: Place) -> bool:
+    if named.province != known.province:
+        return False
+    return named.city is None or known.city is None or named.city == known.city
+
+
+def _unwrap(match: re.Match[str]) -> str:
+    inner = strip_punctuation(match.group(1))
+    if inner in MARKERS:
+        return ""
+    _place, used = divisions().leading(inner)
+    return "" if inner and used == len(inner) else inner
+
+
+def _without_branch(text: str) -> tuple[str, str | None]:
+    for word in BRANCH_WORDS:
+        if text.endswith(word) and len(text) > len(word) + 1:
+            head = text[: -len(word)]
+            cut = _last_legal_suffix_end(head)
+            if cut:
+                return head[:cut], head[cut:] + word
+            return head, word
+    return text, None
+
+
+def _last_legal_suffix_end(text: str) -> int:
+    """Where the last legal suffix inside ``text`` ends (杭州某某有限公司|萧山), or 0 if there is none."""
+    best = 0
+    for suffix in LEGAL_SUFFIXES:
+        at = text.rfind(suffix)
+        if at > 0:
+            best = max(best, at + len(suffix))
+    return best if best < len(text) else 0
+
+
+def _without_legal_suffix(text: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for suffix in LEGAL_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix) + 1:
+                text, changed = text[: -len(suffix)], True
+                break
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class AddressParts:
+    place: Place
+    street: str  # cleaned, numerals as digits, without the leading divisions
+
+
+def address_parts(address: str | None, known: Place | None = None) -> AddressParts:
+    """An address as the divisions it starts with and the street part after them."""
+    if not address:
+        return AddressParts(Place(), "")
+    text = strip_punctuation(fold(address))
+    if _has_chinese_numeral(text):
+        with warnings.catch_warnings():  # cn2an warns about numeral characters it leaves alone (e.g. in names)
+            warnings.simplefilter("ignore", UserWarning)
+            text = str(cn2an.transform(text, "cn2an"))
+    table = divisions()
+    place, used = table.leading(text, known)
+    if not used and known is not None:  # the address contradicts the fields: still strip its divisions
+        place, used = table.leading(text)
+    return AddressParts(place, text[used:])
+
+
+_CHINESE_NUMERALS = frozenset("零〇一二三四五六七八九十百千万两")
+
+
+def _has_chinese_numeral(text: str) -> bool:
+    return any(char in _CHINESE_NUMERALS for char in text)
+
+
+def place_of_fields(province: str | None, city: str | None, district: str | None) -> Place:
+    """The place a customer's province, city and district fields name; a field that disagrees is ignored."""
+    table = divisions()
+    place = table.named(clean_text(province) if province else None)
+    for field in (city, district):
+        if field:
+            found = table.named(clean_text(field), place)
+            place = place.merged(found) if place.known else found
+    return place
 
 
 def phone_key(phone: str | None) -> str | None:
-    """A Chinese phone number in E.164 form, or None when it is not a plausible number."""
+    """A Chinese phone number in E.164 form (+86…), or None when it is not a plausible number."""
     if not phone:
         return None
+    text = _PHONE_EXTENSION.sub("", fold(phone).strip())
     try:
-        parsed = phonenumbers.parse(phone, "CN")
+        parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(parsed):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def name_key(name: str) -> str:
+    """An organisation name's core: cleaned, without legal suffix, markers, branch or leading place."""
+    return name_parts(name).core
+
+
+def department_key(department: str | None) -> str | None:
+    """A department (or disease area, project) as a slice name: cleaned, without a trailing 科室/门诊 word."""
+    if not department:
+        return None
+    text = clean_text(department)
+    for suffix in ("科室", "门诊部", "门诊", "病区"):
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    return text or None

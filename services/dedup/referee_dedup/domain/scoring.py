@@ -1,0 +1,184 @@
+"""Comparing two customer profiles field by field, as evidence for or against their being one customer.
+
+Each field that both sides have adds a weight (log-odds, Fellegi-Sunter style): positive when it
+agrees, negative when it disagrees, nothing when either side is silent. The sum turns into a score
+between 0 and 1; the thresholds of the rule set decide what that score means. Every weight comes
+back as a piece of the explanation, so a verdict says which fields matched and how strongly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel
+
+from .divisions import Place
+from .geo import distance_km
+from .profile import PlaceSource, Profile
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Log-odds per agreement level; tuned on the labelled set of bench/dedup_data.py (see docs/dedup.md)."""
+
+    prior: float = -3.0
+    uscc_same: float = 12.0
+    uscc_different: float = -8.0
+    name_exact: float = 5.0
+    name_close: float = 3.5  # similarity >= 0.9
+    name_similar: float = 2.0  # >= 0.8
+    name_related: float = 0.5  # >= 0.7
+    name_different: float = -4.0
+    province_different: float = -10.0
+    city_different: float = -8.0
+    district_different: float = -1.0
+    same_city: float = 1.0
+    same_province: float = 0.5
+    phone_same: float = 5.0
+    phone_different: float = -1.5
+    street_same: float = 3.0
+    street_close: float = 2.0  # >= 0.85
+    street_related: float = 0.5  # >= 0.7
+    street_different: float = -2.0  # < 0.5
+    distance_same_site: float = 2.0  # < 0.15 km
+    distance_near: float = 1.0  # < 0.5 km
+    distance_apart: float = -1.0  # >= 2 km
+    distance_far: float = -3.0  # >= 10 km
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What one field says: how similar the two sides are (0..1) and the weight that carries."""
+
+    field: str
+    similarity: float
+    weight: float
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    score: float
+    evidence: tuple[Evidence, ...]
+
+
+def compare(incoming: Profile, existing: Profile, weights: Weights = DEFAULT_WEIGHTS) -> Comparison:
+    """Weigh every field both profiles have; the score is the logistic of the prior plus the weights."""
+    evidence = [
+        e
+        for e in (
+            _uscc(incoming, existing, weights),
+            _name(incoming, existing, weights),
+            _place(incoming, existing, weights),
+            _phone(incoming, existing, weights),
+            _street(incoming, existing, weights),
+            _distance(incoming, existing, weights),
+        )
+        if e is not None
+    ]
+    total = weights.prior + sum(e.weight for e in evidence)
+    return Comparison(score=1 / (1 + math.exp(-total)), evidence=tuple(evidence))
+
+
+def name_similarity(a: Profile, b: Profile) -> float:
+    """Best of: the cores, the names with their place words, and the cores' characters in any order."""
+    if a.core == b.core:
+        return 1.0
+    core = Indel.normalized_similarity(a.core, b.core)
+    full = Indel.normalized_similarity(a.full, b.full)
+    # Word order is a cheap trick ("建设滨江" for "滨江建设"), but two brands can share characters, so it counts less.
+    unordered = 0.9 * Indel.normalized_similarity(sorted(a.core), sorted(b.core))
+    return max(core, full, unordered)
+
+
+def _uscc(a: Profile, b: Profile, w: Weights) -> Evidence | None:
+    if not a.uscc or not b.uscc:
+        return None
+    if a.uscc == b.uscc:
+        return Evidence("uscc", 1.0, w.uscc_same, f"same unified social credit code {a.uscc}")
+    return Evidence("uscc", 0.0, w.uscc_different, f"different unified social credit codes {a.uscc} / {b.uscc}")
+
+
+def _name(a: Profile, b: Profile, w: Weights) -> Evidence:
+    similarity = name_similarity(a, b)
+    if similarity == 1.0:
+        weight, how = w.name_exact, "same name"
+    elif similarity >= 0.9:
+        weight, how = w.name_close, "nearly the same name"
+    elif similarity >= 0.8:
+        weight, how = w.name_similar, "similar name"
+    elif similarity >= 0.7:
+        weight, how = w.name_related, "related name"
+    else:
+        weight, how = w.name_different, "different name"
+    return Evidence("name", round(similarity, 3), weight, f"{how}: {a.core!r} / {b.core!r} ({similarity:.2f})")
+
+
+def _place(a: Profile, b: Profile, w: Weights) -> Evidence | None:
+    pa, pb = a.place, b.place
+    if not pa.known or not pb.known:
+        return None
+    # A place read only from a name is no evidence against a record whose full name is the same
+    # ("中山大学…" in Guangzhou is not a customer in the city of Zhongshan).
+    if PlaceSource.NAME in (a.place_source, b.place_source) and a.full == b.full:
+        return None
+    where = f"{pa.describe()} / {pb.describe()}"
+    if pa.province != pb.province:
+        return Evidence("place", 0.0, w.province_different, f"different province: {where}")
+    if pa.city and pb.city and pa.city != pb.city:
+        return Evidence("place", 0.0, w.city_different, f"different city: {where}")
+    if pa.district and pb.district and pa.district != pb.district:
+        return Evidence("place", 0.3, w.district_different, f"different district: {where}")
+    if pa.city and pa.city == pb.city:
+        return Evidence("place", 1.0, w.same_city, f"same city: {_common(pa, pb).describe()}")
+    return Evidence("place", 0.5, w.same_province, f"same province: {_common(pa, pb).describe()}")
+
+
+def _common(a: Place, b: Place) -> Place:
+    return Place(a.province, a.city if a.city == b.city else None, a.district if a.district == b.district else None)
+
+
+def _phone(a: Profile, b: Profile, w: Weights) -> Evidence | None:
+    if not a.phone or not b.phone:
+        return None
+    if a.phone == b.phone:
+        return Evidence("phone", 1.0, w.phone_same, f"same phone {a.phone}")
+    return Evidence("phone", 0.0, w.phone_different, f"different phones {a.phone} / {b.phone}")
+
+
+def _street(a: Profile, b: Profile, w: Weights) -> Evidence | None:
+    if len(a.street) < 2 or len(b.street) < 2:
+        return None
+    similarity = Indel.normalized_similarity(a.street, b.street)
+    if similarity == 1.0:
+        weight, how = w.street_same, "same address"
+    elif similarity >= 0.85:
+        weight, how = w.street_close, "nearly the same address"
+    elif similarity >= 0.7:
+        weight, how = w.street_related, "similar address"
+    elif similarity < 0.5:
+        weight, how = w.street_different, "different address"
+    else:
+        weight, how = 0.0, "loosely similar address"
+    return Evidence("address", round(similarity, 3), weight, f"{how}: {a.street!r} / {b.street!r} ({similarity:.2f})")
+
+
+def _distance(a: Profile, b: Profile, w: Weights) -> Evidence | None:
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return None
+    km = distance_km(a.lat, a.lon, b.lat, b.lon)
+    if km < 0.15:
+        weight, how = w.distance_same_site, "same site"
+    elif km < 0.5:
+        weight, how = w.distance_near, "near"
+    elif km < 2:
+        weight, how = 0.0, "close"
+    elif km < 10:
+        weight, how = w.distance_apart, "apart"
+    else:
+        weight, how = w.distance_far, "far apart"
+    return Evidence("distance", round(math.exp(-km / 0.5), 3), weight, f"{how}: {km:.2f} km between the coordinates")

@@ -1,0 +1,1 @@
+"""Dedup's Temporal workflows: a reviewer's decision on a held registration."""

@@ -1,0 +1,1 @@
+"""Settlement in plain Python: money, credit, the split, payment states and reconciliation."""
