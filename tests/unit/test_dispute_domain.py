@@ -13,6 +13,7 @@ from referee_arbitration.domain.evidence import TrailFinding, TrailVerification
 from referee_arbitration.domain.figures import AcceptedRegistration, DisputeFact, Period, figures
 from referee_arbitration.domain.opening import contested_lead, refusal_before_evidence, refusal_on_evidence
 from referee_arbitration.domain.ruling import Bench, Parties, RulingRefused, draft_ruling, equal_shares
+from referee_shared.events.common import Channel
 from referee_shared.events.disputes import OpenedBy, RulingOutcome
 from referee_shared.events.tasks import TaskDecision
 
@@ -107,7 +108,13 @@ def test_a_dealer_naming_its_own_refused_registration_disputes_the_one_holding_t
     assert lead.lead_id == case.lead_a
 
 
-PARTIES = Parties(DEALER_B, (DEALER_A,), contested_lead_id=uuid4(), holder_id=DEALER_A)
+PARTIES = Parties(
+    DEALER_B,
+    (DEALER_A,),
+    contested_lead_id=uuid4(),
+    holder_id=DEALER_A,
+    channels={DEALER_A: Channel.DEALER, DEALER_B: Channel.DEALER},
+)
 
 
 def decision(
@@ -119,7 +126,7 @@ def decision(
 def test_a_transfer_gives_the_customer_to_the_claimant() -> None:
     draft = draft_ruling(decision("transfer"), Bench("t-2", 2), PARTIES, min_reason_chars=20)
     assert draft.outcome is RulingOutcome.TRANSFERRED
-    assert draft.new_holder_id == DEALER_B
+    assert (draft.new_holder_id, draft.new_holder_channel) == (DEALER_B, Channel.DEALER)
     assert draft.lead_id == PARTIES.contested_lead_id
 
 
@@ -127,7 +134,10 @@ def test_shares_must_name_parties_and_sum_to_one() -> None:
     bench = Bench("t-2", 2)
     shares = [{"party_id": DEALER_A, "ratio": "0.7"}, {"party_id": DEALER_B, "ratio": "0.3"}]
     draft = draft_ruling(decision("share", shares=shares), bench, PARTIES, min_reason_chars=20)
-    assert [(s.party_id, s.ratio) for s in draft.shares] == [(DEALER_A, Decimal("0.7")), (DEALER_B, Decimal("0.3"))]
+    assert [(s.party_id, s.ratio, s.channel) for s in draft.shares] == [
+        (DEALER_A, Decimal("0.7"), Channel.DEALER),
+        (DEALER_B, Decimal("0.3"), Channel.DEALER),
+    ]
     too_much = [{"party_id": DEALER_A, "ratio": "0.7"}, {"party_id": DEALER_B, "ratio": "0.4"}]
     with pytest.raises(RulingRefused, match=r"the shares must sum to 1, not 1\.1"):
         draft_ruling(decision("share", shares=too_much), bench, PARTIES, min_reason_chars=20)

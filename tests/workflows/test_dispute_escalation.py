@@ -21,6 +21,7 @@ from referee_arbitration.store import DisputeRepository
 from referee_arbitration.workflows.activities import DisputeActivities
 from referee_arbitration.workflows.dispute_escalation import DisputeEscalationWorkflow
 from referee_arbitration.workflows.models import AppealFiled
+from referee_shared.events.common import Channel
 from referee_shared.events.disputes import DisputeStep, RulingOutcome
 from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskOpened
 from referee_shared.topics import DISPUTES_EVENTS, DISPUTES_OPENED, DISPUTES_RULINGS, TASKS_EVENTS
@@ -191,6 +192,7 @@ async def test_an_appeal_in_time_goes_to_hq_whose_transfer_takes_effect_at_once(
     await eventually(proceedings.court, lambda: len(proceedings.court.events(DISPUTES_RULINGS)) == 1)
     [ruling] = [e.payload for e in proceedings.court.events(DISPUTES_RULINGS)]
     assert (ruling.outcome, ruling.new_holder_id, ruling.level) == (RulingOutcome.TRANSFERRED, DEALER_B, 2)
+    assert ruling.new_holder_channel is Channel.DEALER  # settlement credits the new holder by its channel
     final = (await proceedings.steps(5))[4]
     assert (final.step, final.final, final.parties) == (DisputeStep.RULED, True, [DEALER_B, DEALER_A])
 
@@ -219,4 +221,7 @@ async def test_an_appeal_against_hq_is_reviewed_by_another_arbiter_and_an_overdu
         ("shared", "hq-chen", False),
         ("upheld", "hq-li", True),
     ]
-    assert rulings[0].shares == [{"party_id": DEALER_A, "ratio": "0.8"}, {"party_id": DEALER_B, "ratio": "0.2"}]
+    assert rulings[0].shares == [  # with each party's channel, for settlement
+        {"party_id": DEALER_A, "ratio": "0.8", "channel": "dealer"},
+        {"party_id": DEALER_B, "ratio": "0.2", "channel": "dealer"},
+    ]

@@ -115,6 +115,7 @@ class Ruling(Base):
     decided_at: Mapped[datetime]
     lead_id: Mapped[UUID | None]
     new_holder_id: Mapped[str | None] = mapped_column(String(64))
+    new_holder_channel: Mapped[str | None] = mapped_column(String(16), default=None)
     shares: Mapped[list[Any]]
     evidence_digest: Mapped[str] = mapped_column(String(64))
     rule_set: Mapped[str] = mapped_column(String(64))

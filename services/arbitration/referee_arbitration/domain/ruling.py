@@ -7,13 +7,15 @@ and dismiss (the claim is rejected without deciding ownership). Every ruling car
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 
+from referee_shared.events.common import Channel
 from referee_shared.events.disputes import CreditShare, RulingOutcome
 from referee_shared.events.tasks import TaskDecision
 
@@ -50,6 +52,8 @@ class Parties:
     respondent_ids: tuple[str, ...]
     contested_lead_id: UUID | None
     holder_id: str | None
+    channels: Mapping[str, Channel] = field(default_factory=dict)
+    """each party's channel as its registrations say; settlement needs it for a party not on the deal"""
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -65,6 +69,7 @@ class RulingDraft(BaseModel):
     level: int
     lead_id: UUID | None = None
     new_holder_id: str | None = None
+    new_holder_channel: Channel | None = None
     shares: list[CreditShare] = []
 
 
@@ -95,6 +100,7 @@ def draft_ruling(decision: TaskDecision, bench: Bench, parties: Parties, *, min_
         if parties.holder_id == parties.claimant_id:
             raise RulingRefused(f"{parties.claimant_id} already holds this customer")
         draft.new_holder_id = parties.claimant_id
+        draft.new_holder_channel = parties.channels.get(parties.claimant_id)
     if outcome is RulingOutcome.SHARED:
         draft.shares = shares_of(decision.details.get("shares"), parties)
     return draft
@@ -103,9 +109,9 @@ def draft_ruling(decision: TaskDecision, bench: Bench, parties: Parties, *, min_
 def shares_of(given: Any, parties: Parties) -> list[CreditShare]:
     """The credit shares of a share ruling: as given (validated), or equal between all parties."""
     if given is None:
-        return equal_shares(parties.all)
+        return _with_channels(equal_shares(parties.all), parties)
     try:
-        shares = [CreditShare.model_validate(share) for share in given]
+        shares = _with_channels([CreditShare.model_validate(share) for share in given], parties)
     except (TypeError, ValidationError) as exc:
         raise RulingRefused(f"shares must be a list of {{party_id, ratio}}: {exc}") from exc
     named = [share.party_id for share in shares]
@@ -120,6 +126,13 @@ def shares_of(given: Any, parties: Parties) -> list[CreditShare]:
     if total != 1:
         raise RulingRefused(f"the shares must sum to 1, not {total}")
     return shares
+
+
+def _with_channels(shares: list[CreditShare], parties: Parties) -> list[CreditShare]:
+    return [
+        share if share.channel else share.model_copy(update={"channel": parties.channels.get(share.party_id)})
+        for share in shares
+    ]
 
 
 def equal_shares(party_ids: tuple[str, ...]) -> list[CreditShare]:

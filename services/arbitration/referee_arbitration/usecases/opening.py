@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from referee_shared.events.common import CustomerIdentity
+from referee_shared.events.common import Channel, CustomerIdentity
 from referee_shared.events.disputes import DisputeOpened, DisputeStep
 from referee_shared.events.envelope import Envelope
 from referee_shared.outbox import Transaction, Transactions
@@ -125,7 +125,7 @@ class Opening:
             )
         # Inside the transaction: if the commit fails the event is redelivered, and starting the same
         # workflow id again finds the one already running.
-        await self._workflows.start(dispute.workflow_id, _case(dispute, rules))
+        await self._workflows.start(dispute.workflow_id, _case(dispute, rules, _channels(evidence.bundle, dispute)))
         return None
 
 
@@ -194,7 +194,13 @@ def _opening_summary(dispute: Dispute, opened: DisputeOpened) -> str:
     )
 
 
-def _case(dispute: Dispute, rules: RuleSet) -> DisputeCase:
+def _channels(bundle: EvidenceBundle, dispute: Dispute) -> dict[str, Channel]:
+    """Each party's channel as its latest registration of this customer says."""
+    known = {lead.partner_id: lead.channel for lead in bundle.leads if lead.channel in set(Channel)}
+    return {party: Channel(known[party]) for party in dispute.parties if party in known}
+
+
+def _case(dispute: Dispute, rules: RuleSet, channels: dict[str, Channel]) -> DisputeCase:
     return DisputeCase(
         dispute_id=dispute.dispute_id,
         claimant_id=dispute.claimant_id,
@@ -206,4 +212,5 @@ def _case(dispute: Dispute, rules: RuleSet) -> DisputeCase:
         rule_set=rules.id,
         rule_version=rules.version,
         rules=rules.arbitration,
+        party_channels=channels,
     )

@@ -84,7 +84,7 @@ class Participation:
             raise Refused(409, f"no review of this dispute is open (it is {dispute.status})")
         details: dict[str, Any] = {}
         if shares is not None:
-            details["shares"] = [share.model_dump(mode="json") for share in shares]
+            details["shares"] = [share.model_dump(mode="json", exclude_none=True) for share in shares]
         decision = TaskDecision(
             task_id=dispute.task_id,
             choice=choice,

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from referee_shared.events.common import Channel
 from referee_shared.events.disputes import CreditShare, DisputeRuling, DisputeStep, RulingOutcome
 from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened
 from referee_shared.outbox import Transaction, Transactions
@@ -168,7 +169,8 @@ class WorkflowSteps:
                 decided_at=made.decided_at,
                 lead_id=draft.lead_id,
                 new_holder_id=draft.new_holder_id,
-                shares=[share.model_dump(mode="json") for share in draft.shares],
+                new_holder_channel=draft.new_holder_channel.value if draft.new_holder_channel else None,
+                shares=[share.model_dump(mode="json", exclude_none=True) for share in draft.shares],
                 evidence_digest=dispute.evidence_digest or "",
                 rule_set=dispute.rule_set or "",
                 rule_version=dispute.rule_version or 0,
@@ -274,6 +276,7 @@ async def _take_effect(tx: Transaction, dispute: Dispute, ruling: Ruling, *, at:
             level=ruling.level,
             lead_id=ruling.lead_id,
             new_holder_id=ruling.new_holder_id,
+            new_holder_channel=Channel(ruling.new_holder_channel) if ruling.new_holder_channel else None,
             shares=[CreditShare.model_validate(share) for share in ruling.shares],
             rule_set=ruling.rule_set,
             rule_version=ruling.rule_version,

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from referee_shared.events.common import Channel
 from referee_shared.events.disputes import DisputeStep
 from referee_shared.rules.arbitration import ArbitrationRules
 
@@ -30,9 +31,12 @@ class DisputeCase(BaseModel):
     rule_set: str
     rule_version: int
     rules: ArbitrationRules
+    party_channels: dict[str, Channel] = Field(default_factory=dict, description="as the parties' registrations say")
 
     def parties(self) -> Parties:
-        return Parties(self.claimant_id, tuple(self.respondent_ids), self.contested_lead_id, self.holder_id)
+        return Parties(
+            self.claimant_id, tuple(self.respondent_ids), self.contested_lead_id, self.holder_id, self.party_channels
+        )
 
 
 class AppealFiled(BaseModel):

@@ -33,6 +33,7 @@ def upgrade() -> None:
     sa.Column('decided_at', referee_shared.db.base.UtcDateTime(timezone=True), nullable=False),
     sa.Column('lead_id', sa.Uuid(), nullable=True),
     sa.Column('new_holder_id', sa.String(length=64), nullable=True),
+    sa.Column('new_holder_channel', sa.String(length=16), nullable=True),
     sa.Column('shares', sa.JSON(), nullable=False),
     sa.Column('evidence_digest', sa.String(length=64), nullable=False),
     sa.Column('rule_set', sa.String(length=64), nullable=False),
