@@ -94,6 +94,8 @@ class DisputeEscalationWorkflow:
         """Open a review task and wait for its ruling; None when the first level lets its deadline pass."""
         self._reviews += 1
         task_id = f"dispute-{self._this_case().dispute_id}-{self._reviews}"
+        # Open to decisions before the task is announced: a reviewer may act the moment the inbox hears of it.
+        self._bench = Bench(task_id, level, excluded)
         await self._act(
             DisputeActivities.open_review,
             ReviewOpening(
@@ -106,7 +108,6 @@ class DisputeEscalationWorkflow:
                 review_of=review_of,
             ),
         )
-        self._bench = Bench(task_id, level, excluded)
         stage = STAGE_NAMES[level]
         if not await self._wait_reminding(lambda: self._ruling is not None, due, level, f"The {stage} is due"):
             if level == 1:
