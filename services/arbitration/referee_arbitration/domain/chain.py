@@ -36,7 +36,11 @@ def canonical_json(value: Any) -> bytes:
 
 def record_hash(chain: str, record: TrailRecord) -> str:
     """The hash a record must carry: its fields (not its position) and its link to the previous one."""
-    document = {
+    return hashlib.sha256(canonical_json(hashed_fields(chain, record))).hexdigest()
+
+
+def hashed_fields(chain: str, record: TrailRecord) -> dict[str, Any]:
+    return {
         "record_id": record.record_id,
         "chain": chain,
         "recorded_at": timestamp(record.recorded_at),
@@ -48,7 +52,6 @@ def record_hash(chain: str, record: TrailRecord) -> str:
         "rule_version": record.rule_version,
         "prev_hash": record.prev_hash,
     }
-    return hashlib.sha256(canonical_json(document)).hexdigest()
 
 
 def describe(record: TrailRecord) -> str:
