@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hashlib
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 from stdnum.cn import uscc as uscc_checker
 
-from referee_shared.events.common import Channel, CustomerIdentity
+from referee_shared.events.common import Attachment, Channel, CustomerIdentity
 from referee_shared.events.deals import Contributor, DealClosed, DealOutcome, DealReversed, ReversalKind
 from referee_shared.events.envelope import Envelope, Payload, new_envelope
 from referee_shared.events.leads import LeadSubmitted
+from referee_shared.events.qualifications import QualificationScope, QualificationSubmitted
 
 # Valid unified social credit codes (checksums verified by python-stdnum).
 USCC_HANGZHOU_BUILDER = "91330106MA27Y5AB3B"
@@ -90,3 +92,28 @@ def deal_reversed(
     deal_id: str, kind: ReversalKind = ReversalKind.REFUND, reason: str = "customer refund"
 ) -> DealReversed:
     return DealReversed(deal_id=deal_id, kind=kind, reason=reason, reversed_at=datetime.now(UTC))
+
+
+def certificate(
+    partner_id: str = "agent-li",
+    *,
+    product_line: str = "orthopaedics",
+    number: str = "浙杭药监械经营许20260001号",
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    regions: list[str] | None = None,
+    submission_id: UUID | None = None,
+) -> QualificationSubmitted:
+    """A partner's qualification certificate for a product line, valid for two years from today by default."""
+    starts = valid_from or datetime.now(UTC).date()
+    return QualificationSubmitted(
+        submission_id=submission_id or uuid4(),
+        partner_id=partner_id,
+        product_line=product_line,
+        certificate_number=number,
+        issuer="浙江省药品监督管理局",
+        valid_from=starts,
+        valid_to=valid_to or starts + timedelta(days=730),
+        scope=QualificationScope(regions=regions or []),
+        document=Attachment(name="licence.pdf", sha256=hashlib.sha256(number.encode()).hexdigest()),
+    )

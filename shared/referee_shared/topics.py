@@ -9,7 +9,7 @@ from .events.deals import DealClosed, DealReversed
 from .events.disputes import DisputeOpened, DisputeProgressed, DisputeRuling
 from .events.envelope import Payload
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LockChanged
-from .events.qualifications import QualificationSubmitted
+from .events.qualifications import QualificationChanged, QualificationSubmitted
 from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened, TaskReminded
 
@@ -111,6 +111,16 @@ LEADS_LOCKS = Topic(
     producers=("registration",),
     consumers=(PORTALS, "dedup"),
 )
+QUALIFICATIONS_DECISIONS = Topic(
+    "qualifications.decisions",
+    key="partner_id",
+    payloads=(QualificationChanged,),
+    external=True,
+    direction="out",
+    description="a qualification received, escalated, approved, rejected, expiring, expired or revoked",
+    producers=("qualification",),
+    consumers=(PORTALS,),
+)
 DISPUTES_RULINGS = Topic(
     "disputes.rulings",
     key="dispute_id",
@@ -211,6 +221,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     DISPUTES_OPENED,
     LEADS_DECISIONS,
     LEADS_LOCKS,
+    QUALIFICATIONS_DECISIONS,
     DISPUTES_RULINGS,
     DISPUTES_EVENTS,
     SETTLEMENTS_STATEMENTS,

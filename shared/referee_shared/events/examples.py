@@ -28,7 +28,7 @@ from .leads import (
     LockChanged,
     LockSummary,
 )
-from .qualifications import QualificationScope, QualificationSubmitted
+from .qualifications import QualificationChange, QualificationChanged, QualificationScope, QualificationSubmitted
 from .settlements import (
     PaymentFlagged,
     PaymentRetryRequested,
@@ -97,6 +97,23 @@ EXAMPLES: tuple[Payload, ...] = (
         valid_to=date(2028, 12, 31),
         scope=QualificationScope(regions=["浙江"], product_categories=["骨科植入物"]),
         document=Attachment(name="licence.pdf", sha256=DIGEST, media_type="application/pdf"),
+    ),
+    QualificationChanged(
+        submission_id=UUID("2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a"),
+        partner_id="agent-li",
+        product_line="orthopaedics",
+        qualification="orthopaedic-device-distribution",
+        certificate_number="浙械经营许20260001",
+        change=QualificationChange.APPROVED,
+        status="approved",
+        valid_from=date(2026, 1, 1),
+        valid_to=date(2028, 12, 31),
+        at=AT,
+        reason="licence verified with the issuing bureau",
+        decided_by="compliance-zhao",
+        level=1,
+        rule_set="medical-devices",
+        rule_version=1,
     ),
     DisputeOpened(
         dispute_id=UUID("3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b"),

@@ -1,12 +1,14 @@
-"""Payload of qualifications.submitted: a partner's certificate for a product line, to be reviewed."""
+"""Payloads of qualifications.submitted (a partner's certificate to review) and qualifications.decisions
+(what became of it: reviewed, escalated, expiring, lapsed, revoked)."""
 
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Self
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from .common import Attachment, PartyId, ProductLine, Strict
 from .envelope import Payload
@@ -35,3 +37,44 @@ class QualificationSubmitted(Payload):
         if self.valid_to < self.valid_from:
             raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
         return self
+
+
+class QualificationChange(StrEnum):
+    RECEIVED = "received"
+    DUPLICATE = "duplicate"
+    ESCALATED = "escalated"
+    REMINDER = "reminder"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class QualificationChanged(Payload):
+    """Something happened to a submitted qualification; partners follow their certificates by these."""
+
+    event_type = "qualification.changed"
+
+    submission_id: UUID
+    partner_id: PartyId
+    product_line: ProductLine
+    qualification: str = Field(description="name of the qualification the rule set asks for")
+    certificate_number: str
+    change: QualificationChange
+    status: str = Field(description="pending, approved, rejected, expired or revoked, after the change")
+    valid_from: date
+    valid_to: date
+    at: AwareDatetime
+    reason: str = ""
+    decided_by: str | None = Field(default=None, description="who approved, rejected or revoked")
+    level: int | None = Field(default=None, ge=1, description="review level: 1, or 2 for HQ compliance")
+    due_at: AwareDatetime | None = Field(default=None, description="when the review at this level is due")
+    duplicate_submission_id: UUID | None = Field(
+        default=None, description="for a duplicate: the later submission that started no second review"
+    )
+    renewed_by: UUID | None = Field(
+        default=None, description="on expiry warnings and lapses: the approved renewal that continues it"
+    )
+    rule_set: str
+    rule_version: int
