@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
+from temporalio import activity
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -20,7 +22,7 @@ from referee_arbitration.ports import WorkflowRefused
 from referee_arbitration.store import DisputeRepository
 from referee_arbitration.workflows.activities import DisputeActivities
 from referee_arbitration.workflows.dispute_escalation import DisputeEscalationWorkflow
-from referee_arbitration.workflows.models import AppealFiled
+from referee_arbitration.workflows.models import AppealFiled, ReviewOpening
 from referee_shared.events.common import Channel
 from referee_shared.events.disputes import DisputeStep, RulingOutcome
 from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskOpened
@@ -86,9 +88,12 @@ async def eventually(court: Court, check: Callable[[], bool], timeout: float = 1
     raise AssertionError("the workflow's activities did not get there in time")
 
 
-@pytest.fixture
-async def proceedings(tmp_path: Path, time_skipping: WorkflowEnvironment) -> AsyncIterator[Proceedings]:
-    now = await time_skipping.get_current_time()
+@asynccontextmanager
+async def proceedings_with(
+    tmp_path: Path, env: WorkflowEnvironment, activities: Callable[[Court], DisputeActivities]
+) -> AsyncIterator[Proceedings]:
+    """A dispute opened by dealer B in a court whose workflow runs on the time-skipping server."""
+    now = await env.get_current_time()
     async with open_court(tmp_path, now=now) as court:
         case = building_materials_case(now - timedelta(days=33))
         court.hear(case)
@@ -97,17 +102,32 @@ async def proceedings(tmp_path: Path, time_skipping: WorkflowEnvironment) -> Asy
         [(workflow_id, started)] = court.workflows.started.items()
         queue = f"disputes-{uuid4()}"
         async with Worker(
-            time_skipping.client,
-            task_queue=queue,
-            workflows=[DisputeEscalationWorkflow],
-            activities=DisputeActivities(court.components.steps).all(),
+            env.client, task_queue=queue, workflows=[DisputeEscalationWorkflow], activities=activities(court).all()
         ):
-            handle = await time_skipping.client.start_workflow(
+            handle = await env.client.start_workflow(
                 DisputeEscalationWorkflow.run, started, id=workflow_id, task_queue=queue
             )
-            running = Proceedings(court, time_skipping, handle, opened.dispute_id)
-            await eventually(court, lambda: len(running.tasks()) == 1)
-            yield running
+            yield Proceedings(court, env, handle, opened.dispute_id)
+
+
+@pytest.fixture
+async def proceedings(tmp_path: Path, time_skipping: WorkflowEnvironment) -> AsyncIterator[Proceedings]:
+    async with proceedings_with(
+        tmp_path, time_skipping, lambda court: DisputeActivities(court.components.steps)
+    ) as running:
+        await eventually(running.court, lambda: len(running.tasks()) == 1)
+        yield running
+
+
+class SlowToAnnounce(DisputeActivities):
+    """Opens review tasks only when told to, like an inbox that hears of a task after its reviewer acts."""
+
+    announce = asyncio.Event()
+
+    @activity.defn(name="dispute_open_review")
+    async def open_review(self, opening: ReviewOpening) -> None:
+        await self.announce.wait()
+        await super().open_review(opening)
 
 
 async def test_the_reviewer_misses_the_deadline_hq_upholds_a_and_b_lets_the_appeal_window_close(
@@ -225,3 +245,15 @@ async def test_an_appeal_against_hq_is_reviewed_by_another_arbiter_and_an_overdu
         {"party_id": DEALER_A, "ratio": "0.8", "channel": "dealer"},
         {"party_id": DEALER_B, "ratio": "0.2", "channel": "dealer"},
     ]
+
+
+async def test_a_reviewer_may_rule_before_the_task_is_announced(
+    tmp_path: Path, time_skipping: WorkflowEnvironment
+) -> None:
+    SlowToAnnounce.announce = asyncio.Event()
+    async with proceedings_with(tmp_path, time_skipping, lambda court: SlowToAnnounce(court.components.steps)) as early:
+        assert early.tasks() == []
+        assert await early.decide(1, "uphold", role="reviewer", by="wang") == "ruling recorded: upheld"
+        SlowToAnnounce.announce.set()
+        ruled = (await early.steps(2))[1]
+        assert (ruled.step, ruled.level, ruled.actor) == (DisputeStep.RULED, 1, "wang")
