@@ -8,7 +8,7 @@ from .events.checks import DedupRequested, DedupVerdict, QualificationCheckReque
 from .events.deals import DealClosed, DealReversed
 from .events.disputes import DisputeOpened, DisputeProgressed, DisputeRuling
 from .events.envelope import Payload
-from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LockChanged
+from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransitioned, LockChanged
 from .events.qualifications import QualificationChanged, QualificationSubmitted
 from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened, TaskReminded
@@ -58,7 +58,7 @@ LEADS_ACTIVITIES = Topic(
     description="a follow-up record (visit, call, meeting, quote, check-in)",
     config=_BROKER_TIME,
     producers=(PORTALS,),
-    consumers=(),
+    consumers=("registration",),
 )
 DEALS_CLOSED = Topic(
     "deals.closed",
@@ -68,7 +68,7 @@ DEALS_CLOSED = Topic(
     direction="in",
     description="a lead won or lost with amount and contributors; later a refund or cancellation",
     producers=(PORTALS, ERP),
-    consumers=("settlement",),
+    consumers=("settlement", "registration"),
 )
 QUALIFICATIONS_SUBMITTED = Topic(
     "qualifications.submitted",
@@ -129,7 +129,7 @@ DISPUTES_RULINGS = Topic(
     direction="out",
     description="a dispute's outcome and reason",
     producers=("arbitration",),
-    consumers=(PORTALS, "settlement"),
+    consumers=(PORTALS, "settlement", "registration"),
 )
 DISPUTES_EVENTS = Topic(
     "disputes.events",
@@ -202,6 +202,16 @@ DEDUP_VERDICTS = Topic(
     producers=("dedup",),
     consumers=("registration",),
 )
+LEADS_TRANSITIONS = Topic(
+    "leads.transitions",
+    key="lead_id",
+    payloads=(LeadTransitioned,),
+    external=False,
+    direction="internal",
+    description="every move of a lead through its lifecycle, in order per lead; the funnel is counted from it",
+    producers=("registration",),
+    consumers=(),
+)
 TASKS_EVENTS = Topic(
     "tasks.events",
     key="task_id",
@@ -231,6 +241,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     DEDUP_REQUESTS,
     DEDUP_VERDICTS,
     TASKS_EVENTS,
+    LEADS_TRANSITIONS,
 )
 
 # The consuming services; each has a dead-letter topic of its own (its subscriptions are the consumer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,22 @@ from referee_qualification.settings import QualificationSettings
 from referee_registration.app import build_runtime as build_registration
 from referee_registration.inbox.usecases import TaskRefused
 from referee_registration.settings import RegistrationSettings
-from referee_registration.workflows.models import LockInput
+from referee_registration.usecases import RegistrationUseCases
+from referee_registration.workflows.models import (
+    ExtensionRequest,
+    ExtensionTicket,
+    FollowUp,
+    LockEnding,
+    LockInput,
+    TransferOrder,
+)
 from referee_settlement.app import build_runtime as build_settlement
 from referee_settlement.settings import SettlementSettings
 from referee_shared.events.catalog import decode
 from referee_shared.events.envelope import Envelope, envelope_json
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
-from referee_shared.topics import DEDUP_VERDICTS, LEADS_DECISIONS, LEADS_LOCKS, TASKS_EVENTS, Topic
+from referee_shared.topics import DEDUP_VERDICTS, LEADS_DECISIONS, LEADS_LOCKS, LEADS_TRANSITIONS, TASKS_EVENTS, Topic
 
 
 class RecordingCompleter:
@@ -49,10 +58,28 @@ class RecordingLocks:
     def __init__(self) -> None:
         self.started: list[LockInput] = []
         self.workflow_ids: list[str] = []
+        self.ended: list[tuple[str, LockEnding]] = []
+        self.follow_ups: list[tuple[str, FollowUp]] = []
+        self.extension_requests: list[tuple[str, ExtensionRequest]] = []
+        self.transfers: list[tuple[str, TransferOrder]] = []
 
     async def start_lock(self, workflow_id: str, lock: LockInput) -> None:
         self.workflow_ids.append(workflow_id)
         self.started.append(lock)
+
+    async def end_lock(self, workflow_id: str, ending: LockEnding) -> None:
+        self.ended.append((workflow_id, ending))
+
+    async def follow_up(self, workflow_id: str, follow_up: FollowUp) -> None:
+        self.follow_ups.append((workflow_id, follow_up))
+
+    async def request_extension(self, workflow_id: str, request: ExtensionRequest) -> ExtensionTicket:
+        self.extension_requests.append((workflow_id, request))
+        return ExtensionTicket(task_id=f"ext-{len(self.extension_requests)}", due_at=datetime.now(UTC))
+
+    async def transfer(self, workflow_id: str, order: TransferOrder) -> str:
+        self.transfers.append((workflow_id, order))
+        return str(order.dispute_id)
 
 
 class RecordingReviews:
@@ -74,6 +101,11 @@ class InMemorySystem:
     completer: RecordingCompleter
     seen: dict[str, list[bytes]] = field(default_factory=dict)
     reviews: RecordingReviews = field(default_factory=RecordingReviews)
+
+    @property
+    def registration(self) -> RegistrationUseCases:
+        use_cases: RegistrationUseCases = self.components["registration"]
+        return use_cases
 
     async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
         await self.publish_raw(topic, envelope_json(event), key)
@@ -99,6 +131,7 @@ WATCHED = (
     DEDUP_VERDICTS.name,
     TASKS_EVENTS.name,
     LEADS_LOCKS.name,
+    LEADS_TRANSITIONS.name,
     "deadletter.registration",
     "deadletter.dedup",
     "deadletter.qualification",

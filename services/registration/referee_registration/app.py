@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,7 +11,7 @@ from referee_shared.clock import Clock
 from referee_shared.http import build_http_app
 from referee_shared.runtime import ServiceRuntime
 
-from . import api
+from . import api, evidence_api, funnel_api
 from .handlers import register_handlers
 from .inbox import api as inbox_api
 from .inbox.handlers import register_handlers as register_inbox_handlers
@@ -21,18 +20,20 @@ from .inbox.usecases import Inbox, TaskCompleter
 from .ports import LockScheduler
 from .settings import RegistrationSettings
 from .store import messaging
-from .usecases import Registration
+from .usecases import (
+    EvidenceQueries,
+    FollowUps,
+    Funnel,
+    LockKeeping,
+    Registration,
+    RegistrationUseCases,
+    SalesProgress,
+)
 from .workflows.activities import LockActivities
 from .workflows.lead_lock import LeadLockWorkflow
 from .workflows.scheduler import TemporalLockScheduler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-@dataclass(frozen=True)
-class Components:
-    registration: Registration
-    inbox: Inbox
 
 
 def build_runtime(
@@ -42,26 +43,41 @@ def build_runtime(
     broker: KafkaBroker | None = None,
     locks: LockScheduler | None = None,
     completer: TaskCompleter | None = None,
-) -> tuple[ServiceRuntime, Components]:
+) -> tuple[ServiceRuntime, RegistrationUseCases]:
     """Wire the service; tests may pass an in-memory broker and, without Temporal, stand-ins for it."""
     runtime = ServiceRuntime(
         settings, tables=messaging, migrations=MIGRATIONS, clock=clock, broker=broker, uses_temporal=locks is None
     )
     scheduler = locks or TemporalLockScheduler(lambda: runtime.temporal, settings.task_queue())
-    registration = Registration(runtime.transactions, runtime.rules, scheduler, settings)
-    inbox = Inbox(runtime.transactions, completer or TemporalTaskCompleter(lambda: runtime.temporal))
-    register_handlers(runtime.consumer, registration, runtime.clock)
-    register_inbox_handlers(runtime.consumer, inbox)
-    runtime.run_worker([LeadLockWorkflow], [LockActivities(registration).end_lock])
-    return runtime, Components(registration, inbox)
+    tx = runtime.transactions
+    use_cases = RegistrationUseCases(
+        intake=Registration(tx, runtime.rules, scheduler, settings),
+        locks=LockKeeping(tx, scheduler),
+        sales=SalesProgress(tx, scheduler),
+        follow_ups=FollowUps(tx, scheduler),
+        evidence=EvidenceQueries(tx),
+        funnel=Funnel(tx),
+        inbox=Inbox(tx, completer or TemporalTaskCompleter(lambda: runtime.temporal)),
+    )
+    register_handlers(runtime.consumer, use_cases, runtime.clock)
+    register_inbox_handlers(runtime.consumer, use_cases.inbox)
+    runtime.run_worker([LeadLockWorkflow], LockActivities(use_cases.locks).all())
+    return runtime, use_cases
 
 
-def build_app(runtime: ServiceRuntime, components: Components) -> FastAPI:
+def build_app(runtime: ServiceRuntime, use_cases: RegistrationUseCases) -> FastAPI:
+    """The HTTP face of a wired service (its lifespan starts and stops the runtime)."""
     return build_http_app(
         runtime,
-        [api.build_router(runtime.transactions), inbox_api.build_router(components.inbox)],
+        [
+            api.build_router(runtime.transactions, use_cases),
+            funnel_api.build_router(use_cases.funnel, runtime.clock),
+            evidence_api.build_router(use_cases.evidence),
+            inbox_api.build_router(use_cases.inbox),
+        ],
         title="Referee registration",
-        description="Intake of registrations, lead lifecycle, locks, the follow-up trail and the reviewers' inbox.",
+        description="Intake of registrations, lead lifecycle and funnel, locks, the evidence trail and the "
+        "reviewers' inbox.",
     )
 
 

@@ -2,29 +2,54 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from referee_shared.clock import Clock
+from referee_shared.events.deals import DealClosed
 from referee_shared.events.envelope import Envelope
 from referee_shared.kafka.consumer import Delivery, EventConsumer
-from referee_shared.topics import DEDUP_VERDICTS, LEADS_SUBMITTED, QUALIFICATION_VERDICTS
+from referee_shared.topics import (
+    DEALS_CLOSED,
+    DEDUP_VERDICTS,
+    DISPUTES_RULINGS,
+    LEADS_ACTIVITIES,
+    LEADS_SUBMITTED,
+    QUALIFICATION_VERDICTS,
+)
 
-from .usecases import Registration
+from .usecases import RegistrationUseCases
 
 
-def register_handlers(consumer: EventConsumer, registration: Registration, clock: Clock) -> None:
-    async def on_submitted(event: Envelope[Any], delivery: Delivery) -> None:
+def register_handlers(consumer: EventConsumer, use_cases: RegistrationUseCases, clock: Clock) -> None:
+    def received_at(delivery: Delivery) -> datetime:
         # The broker's append time (LogAppendTime) is the authoritative receipt time: it is taken from
         # the broker's clock when the record is written, whatever time the partner's producer claimed.
-        received_at = delivery.broker_time if delivery.broker_time_is_append_time else clock.now()
-        await registration.receive(event, received_at or clock.now())
+        stamped = delivery.broker_time if delivery.broker_time_is_append_time else None
+        return stamped or clock.now()
+
+    async def on_submitted(event: Envelope[Any], delivery: Delivery) -> None:
+        await use_cases.intake.receive(event, received_at(delivery))
 
     async def on_qualification_verdict(event: Envelope[Any], _delivery: Delivery) -> None:
-        await registration.qualification_verdict(event)
+        await use_cases.intake.qualification_verdict(event)
 
     async def on_dedup_verdict(event: Envelope[Any], _delivery: Delivery) -> None:
-        await registration.dedup_verdict(event)
+        await use_cases.intake.dedup_verdict(event)
+
+    async def on_activity(event: Envelope[Any], delivery: Delivery) -> None:
+        await use_cases.follow_ups.record(event, received_at(delivery))
+
+    async def on_deal(event: Envelope[Any], _delivery: Delivery) -> None:
+        if isinstance(event.payload, DealClosed):  # refunds and cancellations are settlement's
+            await use_cases.sales.deal_closed(event)
+
+    async def on_ruling(event: Envelope[Any], _delivery: Delivery) -> None:
+        await use_cases.locks.apply_ruling(event)
 
     consumer.on(LEADS_SUBMITTED, on_submitted)
     consumer.on(QUALIFICATION_VERDICTS, on_qualification_verdict)
     consumer.on(DEDUP_VERDICTS, on_dedup_verdict)
+    consumer.on(LEADS_ACTIVITIES, on_activity)
+    consumer.on(DEALS_CLOSED, on_deal)
+    consumer.on(DISPUTES_RULINGS, on_ruling)

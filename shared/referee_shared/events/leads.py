@@ -119,5 +119,31 @@ class LockChanged(Payload):
     at: AwareDatetime
     reason: str = ""
     previous_partner_id: PartyId | None = None
+    previous_lead_id: UUID | None = Field(
+        default=None, description="for a transfer: the lead that held the lock before; lead_id is the new holder's"
+    )
+    rule_set: str
+    rule_version: int
+
+
+class LeadTransitioned(Payload):
+    """A lead moved from one lifecycle status to another; the funnel is counted from these."""
+
+    event_type = "lead.transitioned"
+
+    lead_id: UUID
+    partner_id: PartyId
+    from_status: str | None = Field(description="None when the lead comes into being (submitted, or transferred in)")
+    to_status: str = Field(
+        description="submitted, checking, accepted, rejected, held, contacted, qualified, proposal, negotiation, "
+        "won, lost, withdrawn, expired or transferred"
+    )
+    at: AwareDatetime = Field(description="system time of the move")
+    actor: str = Field(description="who moved it: a partner id, a reviewer or arbiter, or a service")
+    reason: str = ""
+    channel: Channel
+    product_line: ProductLine
+    region: str | None = None
+    customer_key: str | None = None
     rule_set: str
     rule_version: int

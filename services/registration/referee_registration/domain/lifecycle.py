@@ -76,3 +76,19 @@ def transition(current: LeadStatus, target: LeadStatus) -> LeadStatus:
 
 def holds_lock(status: LeadStatus) -> bool:
     return status in _LOCKED
+
+
+FUNNEL_ORDER: tuple[LeadStatus, ...] = (
+    LeadStatus.SUBMITTED,
+    LeadStatus.CHECKING,
+    LeadStatus.HELD,
+    LeadStatus.ACCEPTED,
+    *SALES_STAGES,
+    LeadStatus.WON,
+    LeadStatus.LOST,
+    LeadStatus.REJECTED,
+    LeadStatus.WITHDRAWN,
+    LeadStatus.EXPIRED,
+    LeadStatus.TRANSFERRED,
+)
+"""The order a funnel report lists the statuses in: the way in, the sales stages, the outcomes."""

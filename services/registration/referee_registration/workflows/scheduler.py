@@ -1,16 +1,18 @@
-"""Starting lock workflows on Temporal, keyed by lead so a repeated start finds the running one."""
+"""Talking to lock workflows on Temporal: start, signal and update them, keyed by the lead that won the lock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
+from ..ports import ExtensionRefused, LockNotActive, TransferRefused
 from .lead_lock import LeadLockWorkflow
-from .models import LockInput
+from .models import ExtensionRequest, ExtensionTicket, FollowUp, LockEnding, LockInput, TransferOrder
 
 
 class TemporalLockScheduler:
@@ -29,3 +31,45 @@ class TemporalLockScheduler:
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
+
+    async def end_lock(self, workflow_id: str, ending: LockEnding) -> None:
+        with suppress(LockNotActive), _finished_means_not_active():
+            await self._handle(workflow_id).signal(LeadLockWorkflow.end, ending)
+
+    async def follow_up(self, workflow_id: str, follow_up: FollowUp) -> None:
+        with suppress(LockNotActive), _finished_means_not_active():
+            await self._handle(workflow_id).signal(LeadLockWorkflow.follow_up, follow_up)
+
+    async def request_extension(self, workflow_id: str, request: ExtensionRequest) -> ExtensionTicket:
+        with _finished_means_not_active():
+            try:
+                return await self._handle(workflow_id).execute_update(LeadLockWorkflow.request_extension, request)
+            except WorkflowUpdateFailedError as exc:
+                raise ExtensionRefused(_message(exc)) from exc
+
+    async def transfer(self, workflow_id: str, order: TransferOrder) -> str:
+        with _finished_means_not_active():
+            try:
+                return await self._handle(workflow_id).execute_update(
+                    LeadLockWorkflow.transfer, order, id=f"transfer-{order.dispute_id}"
+                )
+            except WorkflowUpdateFailedError as exc:
+                raise TransferRefused(_message(exc)) from exc
+
+    def _handle(self, workflow_id: str) -> WorkflowHandle[LeadLockWorkflow, str]:
+        return self._client().get_workflow_handle_for(LeadLockWorkflow.run, workflow_id)
+
+
+@contextmanager
+def _finished_means_not_active() -> Iterator[None]:
+    try:
+        yield
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            raise LockNotActive(f"the lock's workflow has finished: {exc.message}") from exc
+        raise
+
+
+def _message(error: WorkflowUpdateFailedError) -> str:
+    cause = error.cause
+    return cause.message if isinstance(cause, ApplicationError) else str(cause)

@@ -1,42 +1,47 @@
-"""What the registration service does: intake, asking qualification and dedup, deciding, locking."""
+"""Intake: record a registration at the system's time, ask qualification and dedup, decide, lock."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from referee_shared.events.checks import (
     DedupOutcome,
     DedupRequested,
     DedupVerdict,
+    MatchReason,
     QualificationCheckRequested,
     QualificationVerdict,
 )
 from referee_shared.events.envelope import Envelope
-from referee_shared.events.leads import (
-    DecisionOutcome,
-    LeadDecision,
-    LeadSubmitted,
-    LockChange,
-    LockChanged,
-    LockSummary,
-)
+from referee_shared.events.leads import DecisionOutcome, LeadDecision, LeadSubmitted, LockChange, LockSummary
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.regions import region_key
 from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.settings import ServiceSettings
-from referee_shared.topics import DEDUP_REQUESTS, LEADS_DECISIONS, LEADS_LOCKS, QUALIFICATION_CHECKS
+from referee_shared.topics import DEDUP_REQUESTS, LEADS_DECISIONS, QUALIFICATION_CHECKS
 
-from .domain.lifecycle import LeadStatus, transition
-from .ports import LockScheduler
-from .store import Lead, LeadRepository, Lock
-from .workflows.models import LOCK_WORKFLOW_KIND, LockEnded, LockInput
+from ..domain.evidence import RecordKind
+from ..domain.lifecycle import LeadStatus
+from ..ports import LockScheduler
+from ..store import Lead, LeadRepository, Lock
+from ..workflows.models import LOCK_WORKFLOW_KIND, LockInput
+from .recording import (
+    CONSUMER,
+    SYSTEM_ACTOR,
+    append_records,
+    begin,
+    emit_lock_change,
+    iso,
+    move,
+    record,
+    registration_content,
+)
 
 log = logging.getLogger(__name__)
-
-CONSUMER = "registration"
 
 
 class Registration:
@@ -64,10 +69,12 @@ class Registration:
                 rules = self._rules.for_product_line(submitted.product_line, received_at)
             except RuleError as exc:
                 lead.rule_set, lead.rule_version = "none", 0
+                await begin(tx, lead, actor=lead.partner_id, reason="registration received", at=received_at)
                 await _decide(tx, lead, LeadStatus.REJECTED, "unknown_product_line", str(exc))
                 return
             lead.rule_set, lead.rule_version = rules.id, rules.version
-            lead.status = transition(LeadStatus.SUBMITTED, LeadStatus.CHECKING)
+            await begin(tx, lead, actor=lead.partner_id, reason="registration received", at=received_at)
+            await move(tx, lead, LeadStatus.CHECKING, actor=SYSTEM_ACTOR, reason="checking qualification")
             await tx.emit(
                 QUALIFICATION_CHECKS,
                 submitted.partner_id,
@@ -87,7 +94,7 @@ class Registration:
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
-            lead = await _checking_lead(tx, verdict.lead_id)
+            lead = await _awaiting_verdict(tx, verdict.lead_id, (LeadStatus.CHECKING,))
             if lead is None:
                 return
             if not verdict.qualified:
@@ -111,84 +118,84 @@ class Registration:
             )
 
     async def dedup_verdict(self, event: Envelope[Any]) -> None:
-        """Dedup had the last word on the claim: accept and lock, reject as a duplicate, or hold."""
+        """Dedup had the last word on the claim: accept and lock, reject as a duplicate, or hold.
+
+        A held lead gets a second verdict once a reviewer decided the possible duplicate.
+        """
         verdict: DedupVerdict = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
-            lead = await _checking_lead(tx, verdict.lead_id)
+            lead = await _awaiting_verdict(tx, verdict.lead_id, (LeadStatus.CHECKING, LeadStatus.HELD))
             if lead is None:
                 return
             lead.customer_key = verdict.customer_key
+            explanation = verdict.explanation
             if verdict.outcome is DedupOutcome.UNIQUE:
-                await self._accept(tx, lead)
+                await self._accept(tx, lead, explanation)
             elif verdict.outcome is DedupOutcome.POSSIBLE:
-                await _decide(tx, lead, LeadStatus.HELD, verdict.reason_code, verdict.reason)
-            else:
-                await _decide(
-                    tx,
-                    lead,
-                    LeadStatus.REJECTED,
-                    verdict.reason_code,
-                    verdict.reason,
-                    protected_until=verdict.protected_until,
+                if lead.status != LeadStatus.HELD:
+                    await _decide(tx, lead, LeadStatus.HELD, verdict.reason_code, verdict.reason, explanation)
+            elif verdict.outcome is DedupOutcome.DUPLICATE:
+                # The partner learns that, and until when, the customer is protected: never by whom.
+                until = verdict.protected_until
+                reason = (
+                    f"this customer is already protected until {until.isoformat()}"
+                    if until
+                    else "this customer is already registered"
                 )
+                await _decide(tx, lead, LeadStatus.REJECTED, "duplicate", reason, explanation, protected_until=until)
+            else:
+                await _decide(tx, lead, LeadStatus.REJECTED, verdict.reason_code, verdict.reason, explanation)
 
-    async def _accept(self, tx: Transaction, lead: Lead) -> None:
+    async def _accept(self, tx: Transaction, lead: Lead, explanation: list[MatchReason]) -> None:
         rules = self._rules.get(lead.rule_set, lead.rule_version)
         assert lead.customer_key is not None
-        lock = Lock(
-            lock_id=uuid4(),
+        # Everything about the lock follows from the lead, so a redelivered verdict starts the very same
+        # workflow (kept by USE_EXISTING) and writes the very same lock row.
+        lock_input = LockInput(
+            lock_id=uuid5(NAMESPACE_URL, f"referee:lock:{lead.lead_id}"),
             lead_id=lead.lead_id,
             partner_id=lead.partner_id,
             customer_key=lead.customer_key,
-            status="active",
             starts_at=lead.received_at,
             expires_at=lead.received_at + timedelta(days=rules.protection.period_days),
             rule_set=rules.id,
             rule_version=rules.version,
-            workflow_id=self._settings.workflow_id(LOCK_WORKFLOW_KIND, lead.lead_id),
+            protection=rules.protection,
+            region=lead.region,
         )
-        LeadRepository(tx.session).add_lock(lock)
-        await _decide(
-            tx,
-            lead,
-            LeadStatus.ACCEPTED,
-            "first_valid_claim",
-            f"first valid registration of this customer; protected for {rules.protection.period_days} days",
-            lock=LockSummary(lock_id=lock.lock_id, expires_at=lock.expires_at),
-        )
-        await _emit_lock_change(tx, lock, LockChange.GRANTED, "registration accepted")
-        # Started before the commit: if the commit fails the verdict is redelivered and the start,
-        # keyed by the lead, finds the workflow already running.
-        await self._locks.start_lock(
-            lock.workflow_id,
-            LockInput(
-                lock_id=lock.lock_id,
-                lead_id=lock.lead_id,
-                partner_id=lock.partner_id,
-                customer_key=lock.customer_key,
-                starts_at=lock.starts_at,
-                expires_at=lock.expires_at,
-                rule_set=lock.rule_set,
-                rule_version=lock.rule_version,
-                protection=rules.protection,
-            ),
-        )
-
-    async def end_lock(self, ended: LockEnded) -> None:
-        """Record the end of a protection period (called by the lock workflow's activity); idempotent."""
-        change = LockChange(ended.change)
-        async with self._tx.begin() as tx:
-            leads = LeadRepository(tx.session)
-            lock = await leads.get_lock(ended.lock_id)
-            if lock is None or lock.status != "active":
-                return
-            lock.status, lock.ended_at = change.value, ended.at
-            lead = await leads.get_for_update(lock.lead_id)
-            if lead is not None and change is LockChange.EXPIRED:
-                lead.status = transition(LeadStatus(lead.status), LeadStatus.EXPIRED)
-            await _emit_lock_change(tx, lock, change, ended.reason)
+        workflow_id = self._settings.workflow_id(LOCK_WORKFLOW_KIND, lead.lead_id)
+        # The start runs while the database work is done, and the transaction commits only once it
+        # succeeded: an accepted decision is never published without its running lock workflow.
+        starting = asyncio.ensure_future(self._locks.start_lock(workflow_id, lock_input))
+        try:
+            lock = Lock(
+                lock_id=lock_input.lock_id,
+                lead_id=lead.lead_id,
+                partner_id=lead.partner_id,
+                customer_key=lead.customer_key,
+                status="active",
+                starts_at=lock_input.starts_at,
+                expires_at=lock_input.expires_at,
+                rule_set=rules.id,
+                rule_version=rules.version,
+                workflow_id=workflow_id,
+                extensions_granted=0,
+            )
+            LeadRepository(tx.session).add_lock(lock)
+            await _decide(
+                tx,
+                lead,
+                LeadStatus.ACCEPTED,
+                "first_valid_claim",
+                f"first valid registration of this customer; protected for {rules.protection.period_days} days",
+                explanation,
+                lock=LockSummary(lock_id=lock.lock_id, expires_at=lock.expires_at),
+            )
+            await emit_lock_change(tx, lock, LockChange.GRANTED, "registration accepted")
+        finally:
+            await starting
 
 
 def _new_lead(submitted: LeadSubmitted, received_at: datetime, correlation_id: str) -> Lead:
@@ -212,12 +219,12 @@ def _new_lead(submitted: LeadSubmitted, received_at: datetime, correlation_id: s
     )
 
 
-async def _checking_lead(tx: Transaction, lead_id: UUID) -> Lead | None:
+async def _awaiting_verdict(tx: Transaction, lead_id: UUID, statuses: tuple[LeadStatus, ...]) -> Lead | None:
     lead = await LeadRepository(tx.session).get_for_update(lead_id)
     if lead is None:
         log.warning("verdict for unknown lead %s ignored", lead_id)
         return None
-    if lead.status != LeadStatus.CHECKING:
+    if lead.status not in statuses:
         log.info("verdict for lead %s that is already %s ignored", lead_id, lead.status)
         return None
     return lead
@@ -229,17 +236,38 @@ async def _decide(
     status: LeadStatus,
     reason_code: str,
     reason: str,
+    explanation: list[MatchReason] | None = None,
     *,
     lock: LockSummary | None = None,
     protected_until: datetime | None = None,
 ) -> None:
-    lead.status = transition(LeadStatus(lead.status), status)
+    first_decision = lead.status != LeadStatus.HELD
+    await move(tx, lead, status, actor=SYSTEM_ACTOR, reason=reason)
     lead.reason_code, lead.reason, lead.decided_at = reason_code, reason, tx.clock.now()
+    lead.protected_until = protected_until
     outcome = {
         LeadStatus.ACCEPTED: DecisionOutcome.ACCEPTED,
         LeadStatus.REJECTED: DecisionOutcome.REJECTED,
         LeadStatus.HELD: DecisionOutcome.HELD,
     }[status]
+    decided = record(
+        lead,
+        RecordKind.DECIDED,
+        actor=SYSTEM_ACTOR,
+        content={
+            "lead_id": str(lead.lead_id),
+            "partner_id": lead.partner_id,
+            "outcome": outcome.value,
+            "reason_code": reason_code,
+            "reason": reason,
+            "lock_id": str(lock.lock_id) if lock else None,
+            "expires_at": iso(lock.expires_at) if lock else None,
+            "protected_until": iso(protected_until),
+            "explanation": [m.model_dump(mode="json") for m in explanation or []],
+        },
+    )
+    registered = record(lead, RecordKind.REGISTERED, actor=lead.partner_id, content=registration_content(lead))
+    await append_records(tx, lead, [registered, decided] if first_decision else [decided])
     await tx.emit(
         LEADS_DECISIONS,
         str(lead.lead_id),
@@ -256,23 +284,4 @@ async def _decide(
             protected_until=protected_until,
         ),
         correlation_id=lead.correlation_id,
-    )
-
-
-async def _emit_lock_change(tx: Transaction, lock: Lock, change: LockChange, reason: str) -> None:
-    await tx.emit(
-        LEADS_LOCKS,
-        lock.customer_key,
-        LockChanged(
-            lock_id=lock.lock_id,
-            lead_id=lock.lead_id,
-            partner_id=lock.partner_id,
-            customer_key=lock.customer_key,
-            change=change,
-            expires_at=lock.expires_at,
-            at=tx.clock.now(),
-            reason=reason,
-            rule_set=lock.rule_set,
-            rule_version=lock.rule_version,
-        ),
     )

@@ -1,0 +1,45 @@
+"""The funnel over HTTP: leads entering each status over a period, per partner, region or channel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import AwareDatetime
+
+from referee_shared.auth import Principal, Role, require
+from referee_shared.clock import Clock
+
+from .usecases.funnel import Funnel, FunnelFilters, FunnelGrouping, FunnelReport
+
+DEFAULT_PERIOD = timedelta(days=30)
+FunnelReader = Annotated[Principal, Depends(require(Role.PARTNER, Role.REVIEWER, Role.ARBITER))]
+
+
+def build_router(funnel: Funnel, clock: Clock) -> APIRouter:
+    router = APIRouter(prefix="/funnel", tags=["funnel"])
+
+    @router.get("", summary="Leads entering each status in [since, until), optionally grouped")
+    async def count(
+        principal: FunnelReader,
+        since: Annotated[AwareDatetime | None, Query(description="start of the period (default: 30 days ago)")] = None,
+        until: Annotated[AwareDatetime | None, Query(description="end of the period, exclusive (default: now)")] = None,
+        group_by: FunnelGrouping | None = None,
+        partner_id: str | None = None,
+        region: str | None = None,
+        channel: str | None = None,
+        product_line: str | None = None,
+    ) -> FunnelReport:
+        until = until or clock.now()
+        since = since or until - DEFAULT_PERIOD
+        if since >= until:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since must be before until")
+        if principal.role is Role.PARTNER:
+            if partner_id not in (None, principal.partner_id):
+                raise HTTPException(status.HTTP_403_FORBIDDEN, "a partner may only count its own leads")
+            partner_id = principal.partner_id
+        filters = FunnelFilters(partner_id=partner_id, region=region, channel=channel, product_line=product_line)
+        return await funnel.count(since=since, until=until, group_by=group_by, filters=filters)
+
+    return router
