@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from .events.checks import DedupRequested, DedupVerdict, QualificationCheckRequested, QualificationVerdict
 from .events.deals import DealClosed, DealReversed
-from .events.disputes import DisputeOpened, DisputeRuling
+from .events.disputes import DisputeOpened, DisputeProgressed, DisputeRuling
 from .events.envelope import Payload
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransitioned, LockChanged
 from .events.qualifications import QualificationChanged, QualificationSubmitted
@@ -47,7 +47,7 @@ LEADS_SUBMITTED = Topic(
     description="a registration request from a partner portal",
     config=_BROKER_TIME,
     producers=(PORTALS, "registration"),
-    consumers=("registration",),
+    consumers=("registration", "arbitration"),
 )
 LEADS_ACTIVITIES = Topic(
     "leads.activities",
@@ -99,7 +99,7 @@ LEADS_DECISIONS = Topic(
     direction="out",
     description="accepted (with lock), rejected (with reason and rule), or held for review",
     producers=("registration",),
-    consumers=(PORTALS,),
+    consumers=(PORTALS, "arbitration"),
 )
 LEADS_LOCKS = Topic(
     "leads.locks",
@@ -130,6 +130,16 @@ DISPUTES_RULINGS = Topic(
     description="a dispute's outcome and reason",
     producers=("arbitration",),
     consumers=(PORTALS, "settlement", "registration"),
+)
+DISPUTES_EVENTS = Topic(
+    "disputes.events",
+    key="dispute_id",
+    payloads=(DisputeProgressed,),
+    external=True,
+    direction="out",
+    description="every step of a dispute for its parties: refused, opened, statements, reminders, escalations, rulings",
+    producers=("arbitration",),
+    consumers=(PORTALS, "HQ"),
 )
 SETTLEMENTS_STATEMENTS = Topic(
     "settlements.statements",
@@ -223,6 +233,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     LEADS_LOCKS,
     QUALIFICATIONS_DECISIONS,
     DISPUTES_RULINGS,
+    DISPUTES_EVENTS,
     SETTLEMENTS_STATEMENTS,
     SETTLEMENTS_PAYMENTS,
     QUALIFICATION_CHECKS,

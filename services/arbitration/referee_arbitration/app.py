@@ -1,9 +1,11 @@
-"""Arbitration's composition root."""
+"""Arbitration's composition root: wires runtime, evidence sources, use cases, handlers, workflow and routes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
@@ -11,30 +13,83 @@ from referee_shared.clock import Clock
 from referee_shared.http import build_http_app
 from referee_shared.runtime import ServiceRuntime
 
+from . import api
+from .adapters.http import HttpEvidenceSource, HttpVerdictSource, ServiceCaller
+from .adapters.temporal import TemporalDisputeWorkflows
 from .handlers import register_handlers
+from .ports import DisputeWorkflows, EvidenceSource, VerdictSource
 from .settings import ArbitrationSettings
 from .store import messaging
-from .usecases import Arbitration
+from .usecases.casefiles import CaseFiles
+from .usecases.gathering import EvidenceGatherer
+from .usecases.opening import Opening
+from .usecases.participation import Participation
+from .usecases.registrations import Registrations
+from .usecases.workflow_steps import WorkflowSteps
+from .workflows.activities import DisputeActivities
+from .workflows.dispute_escalation import DisputeEscalationWorkflow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+@dataclass(frozen=True)
+class Components:
+    opening: Opening
+    participation: Participation
+    case_files: CaseFiles
+    registrations: Registrations
+    steps: WorkflowSteps
+
+
 def build_runtime(
-    settings: ArbitrationSettings, *, clock: Clock | None = None, broker: KafkaBroker | None = None
-) -> tuple[ServiceRuntime, Arbitration]:
+    settings: ArbitrationSettings,
+    *,
+    clock: Clock | None = None,
+    broker: KafkaBroker | None = None,
+    evidence: EvidenceSource | None = None,
+    verdicts: VerdictSource | None = None,
+    workflows: DisputeWorkflows | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[ServiceRuntime, Components]:
+    """Wire the service; tests may pass an in-memory broker and stand-ins for registration, dedup and Temporal."""
     runtime = ServiceRuntime(
-        settings, tables=messaging, migrations=MIGRATIONS, clock=clock, broker=broker, uses_temporal=False
+        settings, tables=messaging, migrations=MIGRATIONS, clock=clock, broker=broker, uses_temporal=workflows is None
     )
-    arbitration = Arbitration(runtime.transactions)
-    register_handlers(runtime.consumer, arbitration)
-    return runtime, arbitration
+
+    def caller(base_url: str) -> ServiceCaller:
+        return ServiceCaller(
+            base_url,
+            secret=settings.auth_secret,
+            clock=runtime.clock,
+            timeout=settings.http_timeout_seconds,
+            transport=transport,
+        )
+
+    gatherer = EvidenceGatherer(
+        evidence or HttpEvidenceSource(caller(settings.registration_url)),
+        verdicts or HttpVerdictSource(caller(settings.dedup_url)),
+    )
+    proceedings = workflows or TemporalDisputeWorkflows(lambda: runtime.temporal, settings.task_queue())
+    components = Components(
+        opening=Opening(runtime.transactions, runtime.rules, gatherer, proceedings, settings),
+        participation=Participation(runtime.transactions, proceedings),
+        case_files=CaseFiles(runtime.transactions),
+        registrations=Registrations(runtime.transactions),
+        steps=WorkflowSteps(runtime.transactions, gatherer),
+    )
+    register_handlers(runtime.consumer, components.opening, components.registrations)
+    runtime.run_worker([DisputeEscalationWorkflow], DisputeActivities(components.steps).all())
+    return runtime, components
+
+
+def build_app(runtime: ServiceRuntime, components: Components) -> FastAPI:
+    return build_http_app(
+        runtime,
+        [api.build_router(components.opening, components.participation, components.case_files)],
+        title="Referee arbitration",
+        description="Disputes decided from the evidence chain: case files, escalation, rulings and figures.",
+    )
 
 
 def create_app(settings: ArbitrationSettings | None = None) -> FastAPI:
-    runtime, _ = build_runtime(settings or ArbitrationSettings())
-    return build_http_app(
-        runtime,
-        [],
-        title="Referee arbitration",
-        description="Disputes, evidence bundles, escalation and rulings.",
-    )
+    return build_app(*build_runtime(settings or ArbitrationSettings()))

@@ -6,13 +6,22 @@ from typing import Any
 
 from referee_shared.events.envelope import Envelope
 from referee_shared.kafka.consumer import Delivery, EventConsumer
-from referee_shared.topics import DISPUTES_OPENED
+from referee_shared.topics import DISPUTES_OPENED, LEADS_DECISIONS, LEADS_SUBMITTED
 
-from .usecases import Arbitration
+from .usecases.opening import Opening
+from .usecases.registrations import Registrations
 
 
-def register_handlers(consumer: EventConsumer, arbitration: Arbitration) -> None:
+def register_handlers(consumer: EventConsumer, opening: Opening, registrations: Registrations) -> None:
     async def on_opened(event: Envelope[Any], _delivery: Delivery) -> None:
-        await arbitration.opened(event)
+        await opening.opened(event)
+
+    async def on_submitted(event: Envelope[Any], _delivery: Delivery) -> None:
+        await registrations.submitted(event)
+
+    async def on_decided(event: Envelope[Any], _delivery: Delivery) -> None:
+        await registrations.decided(event)
 
     consumer.on(DISPUTES_OPENED, on_opened)
+    consumer.on(LEADS_SUBMITTED, on_submitted)
+    consumer.on(LEADS_DECISIONS, on_decided)

@@ -58,3 +58,40 @@ class DisputeRuling(Payload):
     rule_version: int
     evidence_digest: str = Field(description="hash of the evidence bundle the ruling relied on")
     decided_at: AwareDatetime
+
+
+class DisputeStep(StrEnum):
+    """The steps of a dispute that everyone concerned hears about on disputes.events."""
+
+    REFUSED = "refused"
+    OPENED = "opened"
+    EVIDENCE_FLAGGED = "evidence_flagged"
+    STATEMENT_ADDED = "statement_added"
+    REMINDER = "reminder"
+    ESCALATED = "escalated"
+    OVERDUE = "overdue"
+    RULED = "ruled"
+    APPEALED = "appealed"
+    APPEAL_WINDOW_CLOSED = "appeal_window_closed"
+
+
+class DisputeProgressed(Payload):
+    """One step of a dispute, addressed to its parties; the final outcome is also on disputes.rulings."""
+
+    event_type = "dispute.progressed"
+
+    dispute_id: UUID
+    step: DisputeStep
+    at: AwareDatetime = Field(description="system (workflow) time of the step")
+    parties: list[PartyId] = Field(description="everyone the step concerns: the claimant first, then the respondents")
+    actor: str = Field(description="who took the step: a party, a reviewer or arbiter, or arbitration itself")
+    summary: str = Field(description="the step in one sentence a person can read")
+    level: int | None = Field(default=None, ge=1, le=2, description="1: regional reviewer, 2: HQ arbiter")
+    due_at: AwareDatetime | None = Field(
+        default=None, description="the deadline the step sets or recalls: a review, the statements or an appeal"
+    )
+    outcome: RulingOutcome | None = Field(default=None, description="for a ruling")
+    final: bool = Field(default=False, description="for a ruling: no appeal remains, it takes effect now")
+    reason_code: str | None = Field(
+        default=None, description="machine-readable why, e.g. not_involved for a refusal, deadline_passed or appealed"
+    )

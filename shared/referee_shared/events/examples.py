@@ -8,7 +8,15 @@ from uuid import UUID
 
 from .common import Attachment, Channel, CustomerIdentity, GeoPoint
 from .deals import Contributor, DealClosed, DealOutcome, DealReversed, ReversalKind
-from .disputes import CreditShare, DisputeOpened, DisputeRuling, OpenedBy, RulingOutcome
+from .disputes import (
+    CreditShare,
+    DisputeOpened,
+    DisputeProgressed,
+    DisputeRuling,
+    DisputeStep,
+    OpenedBy,
+    RulingOutcome,
+)
 from .envelope import Payload
 from .leads import (
     ActivityKind,
@@ -150,6 +158,17 @@ EXAMPLES: tuple[Payload, ...] = (
         rule_version=1,
         evidence_digest=DIGEST,
         decided_at=AT,
+    ),
+    DisputeProgressed(
+        dispute_id=UUID("3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b"),
+        step=DisputeStep.ESCALATED,
+        at=datetime(2026, 3, 5, 9, 30, tzinfo=UTC),
+        parties=["dealer-shaoxing", "dealer-hangzhou"],
+        actor="arbitration",
+        summary="The regional reviewer did not rule by the deadline; the dispute goes to an HQ arbiter.",
+        level=2,
+        due_at=datetime(2026, 3, 10, 9, 30, tzinfo=UTC),
+        reason_code="deadline_passed",
     ),
     SettlementStatement(
         statement_id=STATEMENT,

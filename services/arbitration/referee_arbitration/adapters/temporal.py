@@ -1,0 +1,52 @@
+"""The dispute workflows on Temporal: started per dispute, given rulings and appeals as updates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from referee_shared.events.tasks import TaskDecision
+
+from ..ports import WorkflowRefused
+from ..workflows.dispute_escalation import DisputeEscalationWorkflow
+from ..workflows.models import APPEAL_UPDATE, DECIDE_UPDATE, AppealFiled, DisputeCase
+
+
+class TemporalDisputeWorkflows:
+    def __init__(self, client: Callable[[], Client], task_queue: str) -> None:
+        self._client = client
+        self._task_queue = task_queue
+
+    async def start(self, workflow_id: str, case: DisputeCase) -> None:
+        # A workflow that already ran to its end makes this start a redelivery: nothing to do.
+        with suppress(WorkflowAlreadyStartedError):
+            await self._client().start_workflow(
+                DisputeEscalationWorkflow.run,
+                case,
+                id=workflow_id,
+                task_queue=self._task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+
+    async def decide(self, workflow_id: str, decision: TaskDecision) -> str:
+        return await self._update(workflow_id, DECIDE_UPDATE, decision)
+
+    async def appeal(self, workflow_id: str, appeal: AppealFiled) -> str:
+        return await self._update(workflow_id, APPEAL_UPDATE, appeal)
+
+    async def _update(self, workflow_id: str, update: str, argument: object) -> str:
+        handle = self._client().get_workflow_handle(workflow_id)
+        try:
+            return str(await handle.execute_update(update, argument, result_type=str))
+        except WorkflowUpdateFailedError as exc:
+            raise WorkflowRefused(str(getattr(exc.cause, "message", exc.cause))) from exc
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                raise WorkflowRefused("this dispute's proceedings have ended") from exc
+            raise
