@@ -37,6 +37,9 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     outbox_poll_seconds: float = 0.5
+    consumer_concurrency: int = Field(
+        default=8, ge=1, description="partitions of one subscription processed side by side (PostgreSQL only)"
+    )
     consumer_max_attempts: int = Field(
         default=5, description="a message failing this often for reasons other than bad input is dead-lettered"
     )

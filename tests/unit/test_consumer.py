@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from aiokafka.structs import ConsumerRecord
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 from sqlalchemy.exc import OperationalError
 
 from referee_shared.clock import SystemClock
@@ -27,8 +27,8 @@ class Collecting:
         self.records.extend(records)
 
 
-def delivered(value: bytes, offset: int = 7) -> KafkaMessage:
-    record = ConsumerRecord(
+def delivered(value: bytes, offset: int = 7) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord(
         topic="leads.submitted",
         partition=0,
         offset=offset,
@@ -41,7 +41,6 @@ def delivered(value: bytes, offset: int = 7) -> KafkaMessage:
         serialized_value_size=len(value),
         headers=(),
     )
-    return KafkaMessage(body=value, headers={}, raw_message=record, consumer=None)  # type: ignore[arg-type]
 
 
 def consumer(sender: Collecting, max_attempts: int = 3) -> EventConsumer:
@@ -56,14 +55,11 @@ def consumer(sender: Collecting, max_attempts: int = 3) -> EventConsumer:
     )
 
 
-async def redeliver(target: EventConsumer, handler: Any, message: KafkaMessage, times: int) -> int:
-    """Deliver the same record until it is acknowledged (the broker would redeliver after a nack)."""
+async def redeliver(target: EventConsumer, handler: Any, record: ConsumerRecord[bytes, bytes], times: int) -> int:
+    """Deliver the same record until the consumer is done with it (the broker would deliver it again)."""
     for attempt in range(1, times + 1):
-        try:
-            await target._consume(LEADS_SUBMITTED, handler, message)
+        if await target.consume_record(LEADS_SUBMITTED, handler, record):
             return attempt
-        except Exception:
-            continue
     return times
 
 

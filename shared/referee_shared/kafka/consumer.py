@@ -1,11 +1,14 @@
 """Subscribing a service to topics: decode, dead-letter bad input, retry real failures, commit after work.
 
-Ack policy (deliberate): offsets are committed only after the handler finished (NACK_ON_ERROR), so a
-crash mid-handler redelivers the message rather than skipping it; handlers are idempotent through the
-processed-events table. A message that cannot be decoded, or that the handler declares unprocessable,
-goes to the consumer's dead-letter topic with the reason and the consumer moves on. Any other failure
-is retried with backoff; after ``max_attempts`` it is dead-lettered too, so one poison message never
-stops a partition.
+Ack policy (deliberate, and manual): a subscription takes what the broker has in batches, runs each
+partition's records in order and different partitions side by side (they share no key, so no order
+between them is owed), and only then commits, per partition, the offset after the last record it
+finished. A crash mid-handler therefore redelivers rather than skips; handlers are idempotent through
+the processed-events table. A message that cannot be decoded, or that the handler declares
+unprocessable, goes to the consumer's dead-letter topic with the reason and the partition moves on.
+Any other failure stops its partition at that record, which is read again after a backoff; after
+``max_attempts`` it is dead-lettered too, so one poison message never stops a partition — except an
+outage of a dependency, which is waited out for as long as it lasts.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.middlewares import AckPolicy
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -71,7 +75,7 @@ Handler = Callable[[Envelope[Any], Delivery], Awaitable[None]]
 
 
 class EventConsumer:
-    """Registers handlers for one service's consumer group on a faststream broker."""
+    """Registers one service's subscriptions on a faststream broker."""
 
     def __init__(
         self,
@@ -83,6 +87,8 @@ class EventConsumer:
         clock: Clock,
         max_attempts: int = 5,
         retry_backoff_seconds: float = 0.5,
+        concurrency: int = 8,
+        batch_size: int = 100,
     ) -> None:
         self._broker = broker
         self._sender = sender
@@ -91,91 +97,126 @@ class EventConsumer:
         self._clock = clock
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_seconds
+        self._concurrency = concurrency
+        self._batch_size = batch_size
         self._attempts: dict[tuple[str, int, int], int] = {}
         self.dead_letter_topic = dead_letter_topic(group).full_name(topic_prefix)
         self.subscriptions: list[Topic] = []
 
     def on(self, topic: Topic, handler: Handler) -> None:
-        """Deliver every valid message of ``topic`` to ``handler``, in partition order.
+        """Deliver every valid message of ``topic`` to ``handler``, in order within a partition.
 
         Each subscription is its own consumer group (``<service>.<topic>``): instances of a service
         share a topic's partitions, and joining one subscription never rebalances the others.
         """
 
         async def consume(msg: KafkaMessage) -> None:
-            await self._consume(topic, handler, msg)
+            await self._consume_batch(topic, handler, msg)
 
         self.subscriptions.append(topic)
-
         self._broker.subscriber(
             topic.full_name(self._prefix),
             group_id=f"{self._prefix}{self.group}.{topic.name}",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
+            batch=True,
+            max_records=self._batch_size,
             title=f"{self.group}:{topic.name}",
             description=topic.description,
         )(consume)
 
-    async def _consume(self, topic: Topic, handler: Handler, msg: KafkaMessage) -> None:
-        raw = msg.raw_message
-        assert not isinstance(raw, tuple)
-        position = (raw.topic, raw.partition, raw.offset)
+    async def _consume_batch(self, topic: Topic, handler: Handler, msg: KafkaMessage) -> None:
+        partitions: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
+        for record in msg.raw_message:
+            partitions.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
+        lanes = asyncio.Semaphore(self._concurrency)
+
+        async def run(records: list[ConsumerRecord[Any, Any]]) -> int | None:
+            """The offset this partition stopped at for a retry, or None when it finished the batch."""
+            async with lanes:
+                for record in records:
+                    if not await self.consume_record(topic, handler, record):
+                        return int(record.offset)
+            return None
+
+        stops = await asyncio.gather(*(run(records) for records in partitions.values()))
+        consumer = getattr(msg, "consumer", None)
+        if not isinstance(consumer, AIOKafkaConsumer):
+            return  # the in-memory test broker: nothing to commit, nothing is redelivered
+        done = {tp: records[-1].offset + 1 for (tp, records), stop in zip(partitions.items(), stops, strict=True)}
+        retry = {tp: stop for tp, stop in zip(partitions, stops, strict=True) if stop is not None}
+        done.update(retry)
+        await consumer.commit(dict(done.items()))
+        for tp, offset in retry.items():
+            consumer.seek(tp, offset)
+
+    async def consume_record(self, topic: Topic, handler: Handler, record: ConsumerRecord[Any, Any]) -> bool:
+        """Handle one record; False when it must be read again (after the backoff this call waited)."""
+        position = (record.topic, record.partition, record.offset)
         try:
-            envelope = decode(topic, msg.body)
+            envelope = decode(topic, record.value)
         except UndecodableMessage as exc:
-            await self._dead_letter(msg, exc.reason, attempts=1)
-            return
+            await self._dead_letter(record, exc.reason, attempts=1)
+            return True
         try:
-            await handler(envelope, _delivery(raw))
+            await handler(envelope, _delivery(record))
         except Unprocessable as exc:
-            await self._dead_letter(msg, exc.reason, attempts=1)
+            await self._dead_letter(record, exc.reason, attempts=1)
         except Exception as exc:
             attempts = self._attempts.get(position, 0) + 1
             if is_outage(exc):
                 # The database, Temporal or the network is down: the message is fine, so it waits for
-                # them (redelivered after the backoff) instead of filling the dead-letter topic.
+                # them (read again after the backoff) instead of filling the dead-letter topic.
                 self._attempts[position] = attempts
                 log.warning("dependency unavailable on %s (attempt %d): %r; will retry", position, attempts, exc)
                 await asyncio.sleep(min(self._backoff * attempts, MAX_OUTAGE_BACKOFF_SECONDS))
-                raise
+                return False
             if attempts >= self._max_attempts:
                 self._attempts.pop(position, None)
                 log.exception("giving up on %s after %d attempts", position, attempts)
-                await self._dead_letter(msg, f"failed {attempts} times: {exc!r}", attempts=attempts)
-                return
+                await self._dead_letter(record, f"failed {attempts} times: {exc!r}", attempts=attempts)
+                return True
             self._attempts[position] = attempts
             log.warning("handler failed on %s (attempt %d): %r; will retry", position, attempts, exc)
             await asyncio.sleep(self._backoff * attempts)
-            raise
-        else:
-            self._attempts.pop(position, None)
+            return False
+        self._attempts.pop(position, None)
+        return True
 
-    async def _dead_letter(self, msg: KafkaMessage, reason: str, *, attempts: int) -> None:
-        raw = msg.raw_message
-        assert not isinstance(raw, tuple)
+    async def _dead_letter(self, record: ConsumerRecord[Any, Any], reason: str, *, attempts: int) -> None:
         letter = DeadLetter.of(
             consumer=self.group,
             reason=reason,
             failed_at=self._clock.now(),
-            topic=raw.topic,
-            partition=raw.partition,
-            offset=raw.offset,
-            key=raw.key,
-            value=msg.body,
-            headers={k: v for k, v in (msg.headers or {}).items() if isinstance(v, str)},
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value,
+            headers=_headers(record),
             attempts=attempts,
         )
-        log.warning("dead-lettered %s[%d]@%d: %s", raw.topic, raw.partition, raw.offset, reason)
+        log.warning("dead-lettered %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
         await self._sender.send(
             [
                 Record(
                     self.dead_letter_topic,
-                    raw.key,
+                    record.key,
                     letter.model_dump_json().encode(),
-                    {"dead-letter-reason": reason[:500], "source-topic": raw.topic},
+                    {"dead-letter-reason": reason[:500], "source-topic": record.topic},
                 )
             ]
         )
+
+
+def _headers(record: ConsumerRecord[Any, Any]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in record.headers or ():
+        if isinstance(value, bytes):
+            headers[name] = value.decode("utf-8", "replace")
+        elif isinstance(value, str):
+            headers[name] = value
+    return headers
 
 
 def _delivery(raw: Any) -> Delivery:
