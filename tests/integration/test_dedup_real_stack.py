@@ -13,7 +13,7 @@ from referee_dedup.workflows.models import REVIEW_WORKFLOW_KIND
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.checks import DedupOutcome
 from referee_shared.events.common import Channel, CustomerIdentity
-from referee_shared.events.leads import DecisionOutcome
+from referee_shared.events.leads import DecisionOutcome, LeadSubmitted
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.topics import DEDUP_VERDICTS, LEADS_DECISIONS, LEADS_SUBMITTED, TASKS_EVENTS
 
@@ -69,15 +69,15 @@ async def test_disguised_duplicate_is_rejected_and_arbitration_reads_the_explain
 async def test_possible_duplicate_becomes_an_inbox_task_and_the_reviewers_decision_answers_the_lead(
     stack: Stack,
 ) -> None:
-    def industrial(partner: str, who: CustomerIdentity) -> object:
+    def industrial(partner: str, who: CustomerIdentity) -> LeadSubmitted:
         return submission(partner, who=who, product_line="compressors", channel=Channel.AGENT, amount="200000")
 
     protected = industrial("agent-li", customer("杭州钱江压缩机配件有限公司"))
     bare = industrial("agent-wang", CustomerIdentity(name="钱江压缩机配件"))
-    await stack.publish(LEADS_SUBMITTED, envelope(protected))  # type: ignore[arg-type]
-    await stack.events(LEADS_DECISIONS, lambda e: e.payload.lead_id == protected.lead_id)  # type: ignore[attr-defined]
-    await stack.publish(LEADS_SUBMITTED, envelope(bare))  # type: ignore[arg-type]
-    lead_id = bare.lead_id  # type: ignore[attr-defined]
+    await stack.publish(LEADS_SUBMITTED, envelope(protected))
+    await stack.events(LEADS_DECISIONS, lambda e: e.payload.lead_id == protected.lead_id)
+    await stack.publish(LEADS_SUBMITTED, envelope(bare))
+    lead_id = bare.lead_id
 
     [held] = await stack.events(LEADS_DECISIONS, lambda e: e.payload.lead_id == lead_id)
     assert held.payload.outcome is DecisionOutcome.HELD
@@ -95,3 +95,6 @@ async def test_possible_duplicate_becomes_an_inbox_task_and_the_reviewers_decisi
     assert [v.payload.outcome for v in verdicts] == [DedupOutcome.POSSIBLE, DedupOutcome.UNIQUE]
     assert verdicts[-1].payload.review_task_id == task_id
     await stack.events(TASKS_EVENTS, lambda e: e.payload.task_id == task_id and e.type == "task.closed")
+    decisions = await stack.events(LEADS_DECISIONS, lambda e: e.payload.lead_id == lead_id, count=2)
+    assert [d.payload.outcome for d in decisions] == [DecisionOutcome.HELD, DecisionOutcome.ACCEPTED]
+    assert decisions[-1].payload.lock is not None

@@ -10,7 +10,7 @@ import pytest
 
 from referee_registration.app import build_app
 from referee_shared.auth import Role, issue_token
-from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened
+from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened, TaskReminded
 from referee_shared.topics import TASKS_EVENTS
 
 from ..builders import envelope
@@ -137,3 +137,17 @@ async def test_closing_event_from_the_workflow_closes_the_task(
     assert (await reviewer.get("/inbox")).json() == []
     response = await reviewer.post("/inbox/ext-1/decision", json={"choice": "approve", "reason": "late"})
     assert response.status_code == 409
+
+
+async def test_a_reminder_marks_the_task_overdue_in_the_inbox(
+    system: InMemorySystem, reviewer: httpx.AsyncClient
+) -> None:
+    task = extension_task()
+    await system.publish(TASKS_EVENTS, envelope(task))
+    assert task.due_at is not None
+    late = TaskReminded(task_id="ext-1", due_at=task.due_at, overdue=True, reminded_at=task.due_at + timedelta(hours=1))
+    await system.publish(TASKS_EVENTS, envelope(late))
+
+    [listed] = (await reviewer.get("/inbox")).json()
+    assert listed["overdue"] is True
+    assert listed["reminded_at"].startswith((task.due_at + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))

@@ -25,6 +25,8 @@ class TaskView(BaseModel):
     due_at: datetime | None
     region: str | None
     opened_at: datetime
+    reminded_at: datetime | None
+    overdue: bool
     status: str
     outcome: str | None
     decided_by: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +33,8 @@ class InboxTask(Base):
     decided_by: Mapped[str | None] = mapped_column(String(120))
     reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    overdue: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class InboxRepository:

@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from referee_shared.auth import Principal, Role
 from referee_shared.events.envelope import Envelope
-from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskOpened
+from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskOpened, TaskReminded
 from referee_shared.outbox import Transactions
 
 from .store import InboxRepository, InboxTask
@@ -45,7 +45,8 @@ class Inbox:
         self._completer = completer
 
     async def record(self, event: Envelope[Any]) -> None:
-        """Keep the inbox in step with tasks.events: open tasks appear, closed ones leave the open list."""
+        """Keep the inbox in step with tasks.events: open tasks appear, reminders mark them (over)due,
+        closed ones leave the open list."""
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
@@ -57,6 +58,15 @@ class Inbox:
                     tasks.add(_new_task(opened))
                 elif task.status == "open":  # reopened with new facts, e.g. escalated details
                     _refresh(task, opened)
+            elif isinstance(event.payload, TaskReminded):
+                reminded = event.payload
+                task = await tasks.get(reminded.task_id)
+                if task is not None and task.status == "open":
+                    task.reminded_at, task.overdue, task.due_at = (
+                        reminded.reminded_at,
+                        reminded.overdue,
+                        reminded.due_at,
+                    )
             elif isinstance(event.payload, TaskClosed):
                 closed = event.payload
                 task = await tasks.get(closed.task_id)
@@ -98,7 +108,7 @@ class Inbox:
 
 
 def _new_task(opened: TaskOpened) -> InboxTask:
-    task = InboxTask(task_id=opened.task_id, status="open", opened_at=opened.opened_at)
+    task = InboxTask(task_id=opened.task_id, status="open", opened_at=opened.opened_at, overdue=False)
     _refresh(task, opened)
     return task
 
