@@ -23,5 +23,6 @@ def wrong_channel(rules: TierRules, rule_ref: str, amount: Decimal, channel: str
     upper = f" and under {tier.max_amount:,}" if tier.max_amount is not None else ""
     return (
         f"an opportunity of {amount:,} is in tier {tier.name!r} ({tier.min_amount:,} or more{upper}), "
-        f"which belongs to the {tier.channel} channel under tiers of {rule_ref}; a {channel} may not register it"
+        f"which belongs to the {tier.channel} channel under tiers of {rule_ref}; "
+        f"the {channel} channel may not register it"
     )
