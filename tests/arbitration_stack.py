@@ -18,7 +18,6 @@ from fastapi import FastAPI
 from referee_shared.auth import Role
 from referee_shared.events.disputes import DisputeProgressed, DisputeStep
 from referee_shared.events.leads import ActivityKind, LeadActivity, LeadSubmitted
-from referee_shared.http import build_http_app
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import DISPUTES_EVENTS, LEADS_ACTIVITIES, LEADS_DECISIONS, LEADS_SUBMITTED
@@ -126,11 +125,5 @@ def court_stack(label: str, temporal_address: str | None = None) -> CourtStack:
 def _http_app(service: str, runtime: ServiceRuntime, components: Any) -> FastAPI:
     """The service's HTTP app around the runtime the stack already runs."""
     module = importlib.import_module(f"referee_{service}.app")
-    builder = getattr(module, "build_app", None) or getattr(module, "http_app", None)
-    if builder is not None:
-        return builder(runtime, components)  # type: ignore[no-any-return]
-    if service == "dedup":  # dedup composes its app only in create_app: the same router around our runtime
-        from referee_dedup.api import build_router
-
-        return build_http_app(runtime, [build_router(runtime.transactions, components)], title="dedup", description="")
-    raise RuntimeError(f"referee_{service}.app has no build_app(runtime, components) to serve")
+    app: FastAPI = module.build_app(runtime, components)
+    return app

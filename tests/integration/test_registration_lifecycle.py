@@ -209,13 +209,25 @@ async def test_withdrawal_releases_the_customer_ends_the_workflow_and_another_pa
         headers=bearer(Role.PARTNER, "agent-zhao"),
     )
     assert response.json()["status"] == "withdrawn"
-    await stack.events(
+    [released] = await stack.events(
         LEADS_LOCKS, lambda e: e.payload.lead_id == first.lead_id and e.payload.change is LockChange.RELEASED
     )
     assert await lock_workflow(stack, first.lead_id).result() == "released"
+    # Dedup learns of the release from leads.locks, a moment after registration published it.
+    await dedup_released(stack, released.payload.customer_key)
 
     second = submission("agent-qian", who=who, product_line="compressors", channel=Channel.AGENT)
     await accepted(stack, second)
+
+
+async def dedup_released(stack: Stack, customer_key: str) -> None:
+    async with stack.http("dedup", stack.token(Role.REVIEWER)) as dedup:
+        for _ in range(100):
+            claims = (await dedup.get(f"/customers/{customer_key}")).json()["claims"]
+            if all(claim["status"] != "active" for claim in claims):
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"dedup still protects {customer_key}")
 
 
 async def test_a_won_deal_completes_the_lock(stack: Stack) -> None:

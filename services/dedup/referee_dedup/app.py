@@ -45,12 +45,15 @@ def build_runtime(
     return runtime, dedup
 
 
-def create_app(settings: DedupSettings | None = None) -> FastAPI:
-    settings = settings or DedupSettings()
-    runtime, dedup = build_runtime(settings)
+def build_app(runtime: ServiceRuntime, dedup: Dedup) -> FastAPI:
+    """The HTTP face of a wired service (its lifespan starts and stops the runtime)."""
     return build_http_app(
         runtime,
         [api.build_router(runtime.transactions, dedup)],
         title="Referee dedup",
         description="Customer index, normalisation, matching, territories and account slices.",
     )
+
+
+def create_app(settings: DedupSettings | None = None) -> FastAPI:
+    return build_app(*build_runtime(settings or DedupSettings()))
