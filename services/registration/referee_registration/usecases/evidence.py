@@ -35,19 +35,7 @@ class RecordView(BaseModel):
 
     @classmethod
     def of(cls, entry: Entry) -> RecordView:
-        return cls(
-            record_id=entry.record_id,
-            seq=entry.seq,
-            recorded_at=entry.recorded_at,
-            actor=entry.actor,
-            kind=entry.kind,
-            lead_id=entry.lead_id,
-            content=entry.content,
-            rule_set=entry.rule_set,
-            rule_version=entry.rule_version,
-            prev_hash=entry.prev_hash,
-            hash=entry.hash,
-        )
+        return cls.model_validate(entry, from_attributes=True)
 
 
 class FindingView(BaseModel):
