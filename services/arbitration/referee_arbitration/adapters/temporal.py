@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from referee_shared.events.tasks import TaskDecision
+from referee_shared.temporal import start_once
 
 from ..ports import WorkflowRefused
 from ..workflows.dispute_escalation import DisputeEscalationWorkflow
@@ -23,16 +21,9 @@ class TemporalDisputeWorkflows:
         self._task_queue = task_queue
 
     async def start(self, workflow_id: str, case: DisputeCase) -> None:
-        # A workflow that already ran to its end makes this start a redelivery: nothing to do.
-        with suppress(WorkflowAlreadyStartedError):
-            await self._client().start_workflow(
-                DisputeEscalationWorkflow.run,
-                case,
-                id=workflow_id,
-                task_queue=self._task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
+        await start_once(
+            self._client(), DisputeEscalationWorkflow.run, case, workflow_id=workflow_id, task_queue=self._task_queue
+        )
 
     async def decide(self, workflow_id: str, decision: TaskDecision) -> str:
         return await self._update(workflow_id, DECIDE_UPDATE, decision)

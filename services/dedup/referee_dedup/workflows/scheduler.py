@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from referee_shared.temporal import start_once
 
 from .duplicate_review import DuplicateReviewWorkflow
 from .models import ReviewInput
@@ -19,12 +18,6 @@ class TemporalReviewScheduler:
         self._task_queue = task_queue
 
     async def start_review(self, workflow_id: str, review: ReviewInput) -> None:
-        with suppress(WorkflowAlreadyStartedError):
-            await self._client().start_workflow(
-                DuplicateReviewWorkflow.run,
-                review,
-                id=workflow_id,
-                task_queue=self._task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
+        await start_once(
+            self._client(), DuplicateReviewWorkflow.run, review, workflow_id=workflow_id, task_queue=self._task_queue
+        )

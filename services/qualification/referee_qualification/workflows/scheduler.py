@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+
+from referee_shared.temporal import start_once
 
 from .models import ReviewInput, ValidityInput
 from .review import QualificationReviewWorkflow
@@ -33,16 +33,13 @@ class TemporalReviews:
         )
 
     async def start_validity(self, workflow_id: str, validity: ValidityInput) -> None:
-        # A validity that already ran to its end makes this start a retry of the approval: nothing to do.
-        with suppress(WorkflowAlreadyStartedError):
-            await self._client().start_workflow(
-                CertificateValidityWorkflow.run,
-                validity,
-                id=workflow_id,
-                task_queue=self._task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
+        await start_once(
+            self._client(),
+            CertificateValidityWorkflow.run,
+            validity,
+            workflow_id=workflow_id,
+            task_queue=self._task_queue,
+        )
 
     async def end_validity(self, workflow_id: str, reason: str) -> None:
         handle = self._client().get_workflow_handle_for(CertificateValidityWorkflow.run, workflow_id)

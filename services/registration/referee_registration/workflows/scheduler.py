@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
+
+from referee_shared.temporal import start_once
 
 from ..ports import ExtensionRefused, LockNotActive, TransferRefused
 from .lead_lock import LeadLockWorkflow
@@ -21,16 +22,9 @@ class TemporalLockScheduler:
         self._task_queue = task_queue
 
     async def start_lock(self, workflow_id: str, lock: LockInput) -> None:
-        # A workflow that ran and ended already makes this start a redelivery: nothing to do.
-        with suppress(WorkflowAlreadyStartedError):
-            await self._client().start_workflow(
-                LeadLockWorkflow.run,
-                lock,
-                id=workflow_id,
-                task_queue=self._task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
+        await start_once(
+            self._client(), LeadLockWorkflow.run, lock, workflow_id=workflow_id, task_queue=self._task_queue
+        )
 
     async def end_lock(self, workflow_id: str, ending: LockEnding) -> None:
         with suppress(LockNotActive), _finished_means_not_active():
