@@ -131,6 +131,8 @@ class Stack:
     watcher: TopicWatcher | None = None
     producer: AIOKafkaProducer | None = None
     temporal: Client | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """settings every service of this stack gets, e.g. ``{"tracing": True}``"""
 
     @property
     def database_prefix(self) -> str:
@@ -149,7 +151,7 @@ class Stack:
             database_url=f"{POSTGRES.replace('postgresql://', 'postgresql+asyncpg://')}/{self.database_prefix}_{service}",
             outbox_poll_seconds=0.2,
             log_json=False,
-            **overrides,
+            **{**self.overrides, **overrides},
         )
 
     async def start(self) -> None:

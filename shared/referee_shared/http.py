@@ -1,4 +1,4 @@
-"""The HTTP face of a service: FastAPI with the runtime's lifespan, a health endpoint and OpenAPI."""
+"""The HTTP face of a service: FastAPI with the runtime's lifespan, probes, metrics, access logs and OpenAPI."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
+from prometheus_fastapi_instrumentator import Instrumentator
 
+from .observability.access_log import AccessLog
+from .observability.metrics import exposition
+from .observability.tracing import instrument_fastapi, tracing_enabled
 from .runtime import ServiceRuntime
 
 
@@ -24,18 +29,45 @@ def build_http_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], *, tit
     app.state.auth_secret = runtime.settings.auth_secret
     app.state.runtime = runtime
 
+    @app.get("/health/live", tags=["operations"], summary="Is this process alive? (liveness probe)")
+    async def live() -> JSONResponse:
+        # Deliberately checks nothing outside the process: a broker outage must not get every pod restarted.
+        return JSONResponse({"status": "alive", "service": runtime.settings.service_name})
+
+    @app.get("/health/ready", tags=["operations"], summary="Can this instance do its job now? (readiness probe)")
+    async def ready() -> JSONResponse:
+        return await _readiness(runtime)
+
     @app.get("/health", tags=["operations"], summary="Is this instance and everything it depends on up?")
     async def health() -> JSONResponse:
-        checks = await runtime.health()
-        healthy = all(value == "ok" for value in checks.values())
-        body = {
-            "status": "ok" if healthy else "degraded",
-            "service": runtime.settings.service_name,
-            "instance": runtime.settings.instance_id,
-            "checks": checks,
-        }
-        return JSONResponse(body, status_code=200 if healthy else 503)
+        return await _readiness(runtime)
+
+    http_metrics = CollectorRegistry()
+    Instrumentator(
+        excluded_handlers=["/metrics", "/health.*"],
+        should_group_status_codes=False,
+        registry=http_metrics,
+    ).instrument(app, metric_namespace="referee", metric_subsystem=runtime.settings.service_name)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics of this process", include_in_schema=False)
+    async def scrape() -> Response:
+        return Response(exposition({"http": http_metrics}), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router)
+    app.add_middleware(AccessLog)
+    if tracing_enabled(runtime.settings):
+        instrument_fastapi(app)
     return app
+
+
+async def _readiness(runtime: ServiceRuntime) -> JSONResponse:
+    checks = await runtime.health()
+    healthy = all(value == "ok" for value in checks.values())
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "service": runtime.settings.service_name,
+        "instance": runtime.settings.instance_id,
+        "checks": checks,
+    }
+    return JSONResponse(body, status_code=200 if healthy else 503)

@@ -14,6 +14,7 @@ def configure_logging(service: str, instance: str, level: str = "INFO", json: bo
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
+        structlog.stdlib.ExtraAdder(),  # fields passed as ``extra=`` (ids, reasons) stay in the record
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         lambda _logger, _name, event: {**event, "service": service, "instance": instance},
     ]
@@ -39,5 +40,5 @@ def configure_logging(service: str, instance: str, level: str = "INFO", json: bo
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "temporalio.activity", "uvicorn.access", "httpx"):
+    for noisy in ("aiokafka", "temporalio.activity", "uvicorn.access", "httpx"):  # AccessLog replaces uvicorn's
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 from uuid import UUID
 
+import structlog
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,6 +20,8 @@ from .clock import Clock
 from .db.messaging import MessagingTables
 from .events.envelope import Envelope, Payload, envelope_json, new_envelope
 from .kafka.publisher import Record, RecordSender
+from .observability.metrics import EVENTS_PUBLISHED
+from .observability.tracing import inject_context
 from .topics import Topic
 
 log = logging.getLogger(__name__)
@@ -58,7 +61,10 @@ class Transaction:
     ) -> Envelope[Any]:
         """Queue an event for publishing once this transaction commits."""
         envelope = new_envelope(
-            payload, producer=self._producer, occurred_at=self.clock.now(), correlation_id=correlation_id
+            payload,
+            producer=self._producer,
+            occurred_at=self.clock.now(),
+            correlation_id=correlation_id or current_correlation_id(),
         )
         self._outbox_rows.append(
             {
@@ -81,13 +87,21 @@ class Transaction:
 
 
 def _headers(envelope: Envelope[Any]) -> dict[str, str]:
-    return {
+    headers = {
         "event-id": str(envelope.event_id),
         "event-type": envelope.type,
         "schema-version": str(envelope.schema_version),
         "correlation-id": envelope.correlation_id,
         "producer": envelope.producer,
     }
+    inject_context(headers)  # the consumer's span becomes a child of the one that queued the event
+    return headers
+
+
+def current_correlation_id() -> str | None:
+    """The correlation id of the request or message being handled (bound by the access log or consumer)."""
+    value = structlog.contextvars.get_contextvars().get("correlation_id")
+    return value if isinstance(value, str) else None
 
 
 class Transactions:
@@ -150,7 +164,25 @@ class OutboxRelay:
             await session.execute(
                 update(table).where(table.c.id.in_([row.id for row in rows])).values(published_at=self._tx.clock.now())
             )
-            return len(rows)
+        for row in rows:
+            self._log_published(row.topic, row.key, dict(row.headers))
+        return len(rows)
+
+    def _log_published(self, topic: str, key: str | None, headers: dict[str, str]) -> None:
+        """Every business event (decision made, lock expired, ruling applied, statement issued...) is one log line
+        with its ids, which is what a support person searches for."""
+        event_type = headers.get("event-type", "")
+        EVENTS_PUBLISHED.labels(self._tx.producer, topic, event_type).inc()
+        log.info(
+            "event published",
+            extra={
+                "event_type": event_type,
+                "event_id": headers.get("event-id"),
+                "correlation_id": headers.get("correlation-id"),
+                "topic": topic,
+                "key": key,
+            },
+        )
 
     async def run(self) -> None:
         """Publish until cancelled: straight after a commit that emitted, or every poll interval."""

@@ -27,6 +27,8 @@ from .db.migrate import upgrade_to_head
 from .kafka.broker import make_broker
 from .kafka.consumer import EventConsumer
 from .kafka.publisher import BrokerSender
+from .observability import metrics
+from .observability.tracing import instrument_engine, instrument_httpx, tracing_enabled
 from .outbox import OutboxRelay, Transactions
 from .rules.rulebook import RuleBook
 from .settings import ServiceSettings
@@ -54,6 +56,9 @@ class ServiceRuntime:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.engine = make_engine(settings.resolved_database_url())
+        if tracing_enabled(settings):
+            instrument_engine(self.engine)
+            instrument_httpx()
         self.sessions = make_sessions(self.engine)
         self.transactions = Transactions(
             self.sessions, tables, producer=settings.service_name, topic_prefix=settings.topic_prefix, clock=self.clock
@@ -69,6 +74,7 @@ class ServiceRuntime:
             max_attempts=settings.consumer_max_attempts,
             # SQLite has one writer at a time: side-by-side partitions would only wait for each other.
             concurrency=1 if self.engine.dialect.name == "sqlite" else settings.consumer_concurrency,
+            traced=tracing_enabled(settings),
         )
         self.relay = OutboxRelay(self.transactions, self.sender, poll_seconds=settings.outbox_poll_seconds)
         self.rules = RuleBook.load(settings.rules_dir)
@@ -79,6 +85,7 @@ class ServiceRuntime:
         self._activities: Sequence[Callable[..., Any]] = ()
         self._worker: Worker | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._gauges: Sequence[metrics.GaugeQuery] = ()
 
     @property
     def temporal(self) -> Client:
@@ -89,6 +96,23 @@ class ServiceRuntime:
     def run_worker(self, workflows: Sequence[type], activities: Sequence[Callable[..., Any]]) -> None:
         """Host these workflows and activities on the service's task queue once started."""
         self._workflows, self._activities = workflows, activities
+
+    def sample_gauges(self, queries: Sequence[metrics.GaugeQuery]) -> None:
+        """Publish these business figures on /metrics, read from the service's tables every few seconds."""
+        self._gauges = queries
+
+    async def sample_gauges_now(self) -> None:
+        async with self.sessions() as session:
+            await metrics.sample(session, self._gauges, self.clock.now())
+
+    async def _sample_gauges_forever(self) -> None:
+        while True:
+            try:
+                await self.sample_gauges_now()
+            except Exception:
+                # A figure that cannot be read now is read at the next tick; readiness reports the database.
+                log.warning("could not sample business gauges", exc_info=True)
+            await asyncio.sleep(self.settings.metrics_sample_seconds)
 
     async def migrate(self) -> None:
         await upgrade_to_head(self.engine, self._migrations)
@@ -107,6 +131,8 @@ class ServiceRuntime:
                 )
                 self._tasks.append(asyncio.create_task(self._worker.run(), name="temporal-worker"))
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self._gauges:
+            self._tasks.append(asyncio.create_task(self._sample_gauges_forever(), name="business-gauges"))
         await self.broker.start()
         log.info("service started", extra={"task_queue": self.settings.task_queue()})
 

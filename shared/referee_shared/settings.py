@@ -24,6 +24,13 @@ class ServiceSettings(BaseSettings):
     )
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    temporal_tls: bool = Field(default=False, description="connect to Temporal over TLS (e.g. Temporal Cloud)")
+    temporal_tls_client_cert: Path | None = Field(default=None, description="PEM client certificate for mTLS")
+    temporal_tls_client_key: Path | None = Field(default=None, description="PEM private key of the client certificate")
+    temporal_api_key: str = Field(default="", description="API key for Temporal Cloud; implies TLS")
+    temporal_metrics_bind: str = Field(
+        default="", description="host:port where the Temporal SDK serves its Prometheus metrics; empty = off"
+    )
     database_url: str = Field(
         default="", description="SQLAlchemy async URL; empty means a SQLite file in data_dir/services"
     )
@@ -36,6 +43,13 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     log_level: str = "INFO"
     log_json: bool = True
+    metrics_sample_seconds: float = Field(
+        default=15.0, gt=0, description="seconds between reads of the business gauges (open locks, tasks...)"
+    )
+    tracing: bool = Field(default=False, description="trace with OpenTelemetry through the process's tracer provider")
+    otel_exporter_otlp_endpoint: str = Field(
+        default="", description="OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); set = tracing on"
+    )
     outbox_poll_seconds: float = 0.5
     consumer_concurrency: int = Field(
         default=8, ge=1, description="partitions of one subscription processed side by side (PostgreSQL only)"

@@ -5,20 +5,47 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, TLSConfig
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from .observability.tracing import temporal_interceptors, tracing_enabled
 from .settings import ServiceSettings
 
 
 async def connect_temporal(settings: ServiceSettings) -> Client:
+    """A client with the pydantic converter; TLS, API key, SDK metrics and tracing as the settings say."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+        tls=_tls(settings),
+        api_key=settings.temporal_api_key or None,
+        runtime=_sdk_runtime(settings.temporal_metrics_bind),
+        interceptors=temporal_interceptors() if tracing_enabled(settings) else [],
     )
+
+
+def _tls(settings: ServiceSettings) -> TLSConfig | bool:
+    cert, key = settings.temporal_tls_client_cert, settings.temporal_tls_client_key
+    if cert and key:
+        return TLSConfig(client_cert=cert.read_bytes(), client_private_key=key.read_bytes())
+    return settings.temporal_tls or bool(settings.temporal_api_key)
+
+
+_runtimes: dict[str, Runtime] = {}
+
+
+def _sdk_runtime(metrics_bind: str) -> Runtime | None:
+    """The SDK runtime serving Prometheus metrics at ``metrics_bind`` (one per address and process)."""
+    if not metrics_bind:
+        return None
+    if metrics_bind not in _runtimes:
+        telemetry = TelemetryConfig(metrics=PrometheusConfig(bind_address=metrics_bind))
+        _runtimes[metrics_bind] = Runtime(telemetry=telemetry)
+    return _runtimes[metrics_bind]
 
 
 async def start_once(client: Client, run: Any, argument: Any, *, workflow_id: str, task_queue: str) -> None:

@@ -17,6 +17,7 @@ from . import api
 from .adapters.http import HttpEvidenceSource, HttpVerdictSource, ServiceCaller
 from .adapters.temporal import TemporalDisputeWorkflows
 from .handlers import register_handlers
+from .metrics import GAUGES
 from .ports import DisputeWorkflows, EvidenceSource, VerdictSource
 from .settings import ArbitrationSettings
 from .store import messaging
@@ -79,6 +80,7 @@ def build_runtime(
     )
     register_handlers(runtime.consumer, components.opening, components.registrations)
     runtime.run_worker([DisputeEscalationWorkflow], DisputeActivities(components.steps).all())
+    runtime.sample_gauges(GAUGES)
     return runtime, components
 
 

@@ -13,6 +13,7 @@ from referee_shared.runtime import ServiceRuntime
 
 from . import api
 from .handlers import register_handlers
+from .metrics import GAUGES
 from .ports import ReviewScheduler
 from .settings import DedupSettings
 from .store import messaging
@@ -42,6 +43,7 @@ def build_runtime(
     runtime.run_worker(
         [DuplicateReviewWorkflow], [activities.open_task, activities.close_task, activities.apply_review]
     )
+    runtime.sample_gauges(GAUGES)
     return runtime, dedup
 
 

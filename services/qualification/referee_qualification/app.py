@@ -13,6 +13,7 @@ from referee_shared.runtime import ServiceRuntime
 
 from . import api
 from .handlers import register_handlers
+from .metrics import GAUGES
 from .ports import Reviews
 from .review_steps import ReviewSteps
 from .settings import QualificationSettings
@@ -44,6 +45,7 @@ def build_runtime(
         [QualificationReviewWorkflow, CertificateValidityWorkflow],
         ReviewActivities(ReviewSteps(runtime.transactions, starter)).all(),
     )
+    runtime.sample_gauges(GAUGES)
     return runtime, qualifications
 
 

@@ -17,6 +17,7 @@ from .inbox import api as inbox_api
 from .inbox.handlers import register_handlers as register_inbox_handlers
 from .inbox.temporal import TemporalTaskCompleter
 from .inbox.usecases import Inbox, TaskCompleter
+from .metrics import GAUGES
 from .ports import LockScheduler
 from .settings import RegistrationSettings
 from .store import messaging
@@ -62,6 +63,7 @@ def build_runtime(
     register_handlers(runtime.consumer, use_cases, runtime.clock)
     register_inbox_handlers(runtime.consumer, use_cases.inbox)
     runtime.run_worker([LeadLockWorkflow], LockActivities(use_cases.locks).all())
+    runtime.sample_gauges(GAUGES)
     return runtime, use_cases
 
 

@@ -14,6 +14,7 @@ from referee_shared.runtime import ServiceRuntime
 
 from . import api
 from .handlers import register_handlers
+from .metrics import GAUGES
 from .ports import SettlementWorkflows
 from .reports import Reports
 from .settings import SettlementSettings
@@ -46,6 +47,7 @@ def build_runtime(
     register_handlers(runtime.consumer, settlement)
     steps = Statements(runtime.transactions, runtime.rules, settings)
     runtime.run_worker([SettlementWorkflow], SettlementActivities(steps).all())
+    runtime.sample_gauges(GAUGES)
     return runtime, settlement
 
 

@@ -14,12 +14,15 @@ outage of a dependency, which is waited out for as long as it lasts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.middlewares import AckPolicy
@@ -29,6 +32,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from ..clock import Clock
 from ..events.catalog import UndecodableMessage, decode
 from ..events.envelope import Envelope
+from ..observability import tracing
+from ..observability.metrics import CONSUMER_LAG, DEAD_LETTERS, HANDLER_SECONDS, MESSAGES, reason_code
 from ..topics import Topic, dead_letter_topic
 from .deadletter import DeadLetter
 from .publisher import Record, RecordSender
@@ -89,6 +94,7 @@ class EventConsumer:
         retry_backoff_seconds: float = 0.5,
         concurrency: int = 8,
         batch_size: int = 100,
+        traced: bool = False,
     ) -> None:
         self._broker = broker
         self._sender = sender
@@ -99,6 +105,7 @@ class EventConsumer:
         self._backoff = retry_backoff_seconds
         self._concurrency = concurrency
         self._batch_size = batch_size
+        self._traced = traced
         self._attempts: dict[tuple[str, int, int], int] = {}
         self.dead_letter_topic = dead_letter_topic(group).full_name(topic_prefix)
         self.subscriptions: list[Topic] = []
@@ -135,7 +142,7 @@ class EventConsumer:
             """The offset this partition stopped at for a retry, or None when it finished the batch."""
             async with lanes:
                 for record in records:
-                    if not await self.consume_record(topic, handler, record):
+                    if not await self._observed(topic, handler, record):
                         return int(record.offset)
             return None
 
@@ -147,8 +154,30 @@ class EventConsumer:
         retry = {tp: stop for tp, stop in zip(partitions, stops, strict=True) if stop is not None}
         done.update(retry)
         await consumer.commit(dict(done.items()))
+        for tp, offset in done.items():
+            high = consumer.highwater(tp)
+            if high is not None:
+                CONSUMER_LAG.labels(self.group, topic.name, str(tp.partition)).set(max(high - offset, 0))
         for tp, offset in retry.items():
             consumer.seek(tp, offset)
+
+    async def _observed(self, topic: Topic, handler: Handler, record: ConsumerRecord[Any, Any]) -> bool:
+        """``consume_record``, timed and traced, with the message's ids on every log line it causes."""
+        headers = _headers(record)
+        ids = {name.replace("-", "_"): headers[name] for name in ("correlation-id", "event-id") if name in headers}
+        attributes = {
+            "messaging.system": "kafka",
+            "messaging.destination.name": record.topic,
+            "messaging.kafka.partition": record.partition,
+            "messaging.kafka.offset": record.offset,
+        }
+        span = tracing.consuming(topic.name, headers, attributes) if self._traced else contextlib.nullcontext()
+        started = time.perf_counter()
+        with structlog.contextvars.bound_contextvars(**ids), span:
+            finished = await self.consume_record(topic, handler, record)
+        HANDLER_SECONDS.labels(self.group, topic.name).observe(time.perf_counter() - started)
+        MESSAGES.labels(self.group, topic.name, "handled" if finished else "retried").inc()
+        return finished
 
     async def consume_record(self, topic: Topic, handler: Handler, record: ConsumerRecord[Any, Any]) -> bool:
         """Handle one record; False when it must be read again (after the backoff this call waited)."""
@@ -197,6 +226,7 @@ class EventConsumer:
             attempts=attempts,
         )
         log.warning("dead-lettered %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
+        DEAD_LETTERS.labels(self.group, record.topic, reason_code(reason)).inc()
         await self._sender.send(
             [
                 Record(
