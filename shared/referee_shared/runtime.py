@@ -118,7 +118,8 @@ class ServiceRuntime:
         await upgrade_to_head(self.engine, self._migrations)
 
     async def start(self) -> None:
-        await self.migrate()
+        if self.settings.migrate_on_start:
+            await self.migrate()
         if self._uses_temporal:
             self._temporal = await connect_temporal(self.settings)
             if self._workflows or self._activities:

@@ -35,6 +35,9 @@ class ServiceSettings(BaseSettings):
         default="", description="SQLAlchemy async URL; empty means a SQLite file in data_dir/services"
     )
     rules_dir: Path = REPO_ROOT / "rules"
+    migrate_on_start: bool = Field(
+        default=True, description="apply pending migrations at start; off where a migration job does it (Kubernetes)"
+    )
     auth_secret: str = Field(
         default="referee-local-development-secret-change-me",
         description="HMAC key for signed API tokens; shared by all services",
