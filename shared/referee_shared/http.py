@@ -47,7 +47,7 @@ def build_http_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], *, tit
         excluded_handlers=["/metrics", "/health.*"],
         should_group_status_codes=False,
         registry=http_metrics,
-    ).instrument(app, metric_namespace="referee", metric_subsystem=runtime.settings.service_name)
+    ).instrument(app, metric_namespace="referee")  # one name for every service; the scrape job tells them apart
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics of this process", include_in_schema=False)
     async def scrape() -> Response:

@@ -114,7 +114,7 @@ async def test_http_metrics_and_a_callers_correlation_id_reach_the_response_and_
     assert answer.headers["x-correlation-id"] == "portal-req-42"
     [decision] = system.events(LEADS_DECISIONS)
     assert decision.correlation_id == "portal-req-42"
-    assert 'referee_registration_http_requests_total{handler="/leads",method="POST",status="202"}' in scrape.text
+    assert 'referee_http_requests_total{handler="/leads",method="POST",status="202"}' in scrape.text
 
 
 async def test_a_request_without_correlation_id_gets_one_and_an_absurd_one_is_replaced(system: InMemorySystem) -> None:
