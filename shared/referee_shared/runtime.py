@@ -23,7 +23,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from .clock import Clock, SystemClock
 from .db.engine import make_engine, make_sessions
 from .db.messaging import MessagingTables
-from .db.migrate import upgrade_to_head
+from .db.migrate import applied_revisions, head_revisions, upgrade_to_head
 from .kafka.broker import make_broker
 from .kafka.consumer import EventConsumer
 from .kafka.publisher import BrokerSender
@@ -148,6 +148,17 @@ class ServiceRuntime:
         self._tasks.clear()
         await self.engine.dispose()
 
+    async def _migrations_check(self) -> str:
+        """Where a migration job applies the schema, an instance is not ready before the job is done."""
+        try:
+            applied, expected = await applied_revisions(self.engine), head_revisions(self._migrations)
+        except Exception as exc:
+            return f"failing: {exc!r}"
+        if applied == expected:
+            return "ok"
+        at = sorted(applied) or "no revision"
+        return f"failing: database at {at}, code expects {sorted(expected)}; run the migration job"
+
     async def health(self) -> dict[str, str]:
         """Each dependency's state; the service is healthy when all say ok."""
         checks: dict[str, str] = {}
@@ -157,6 +168,8 @@ class ServiceRuntime:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"failing: {exc!r}"
+        if not self.settings.migrate_on_start:
+            checks["migrations"] = await self._migrations_check()
         checks["kafka"] = "ok" if await self.broker.ping(timeout=2.0) else "failing: no answer"
         if self._uses_temporal:
             try:

@@ -46,6 +46,20 @@ async def test_liveness_holds_during_a_broker_outage_while_readiness_names_the_f
     assert ready.json()["checks"]["kafka"].startswith("failing")
 
 
+async def test_an_instance_left_to_a_migration_job_is_not_ready_until_the_job_has_run(tmp_path: Path) -> None:
+    settings = RegistrationSettings(data_dir=tmp_path, migrate_on_start=False)
+    runtime, _ = build_runtime(settings, locks=object(), completer=object())  # type: ignore[arg-type]
+
+    before = (await runtime.health())["migrations"]
+    await runtime.migrate()
+    after = (await runtime.health())["migrations"]
+    await runtime.engine.dispose()
+
+    assert before.startswith("failing: database at no revision")
+    assert "run the migration job" in before
+    assert after == "ok"
+
+
 async def test_metrics_count_handled_and_dead_lettered_messages_and_show_decisions_and_open_locks(
     system: InMemorySystem,
 ) -> None:

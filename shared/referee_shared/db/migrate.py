@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -34,3 +35,17 @@ def _upgrade(connection: Connection, script_location: Path) -> None:
     config = alembic_config(script_location)
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def head_revisions(script_location: Path) -> set[str]:
+    """The revisions the code expects the database to be at."""
+    return set(ScriptDirectory.from_config(alembic_config(script_location)).get_heads())
+
+
+async def applied_revisions(engine: AsyncEngine) -> set[str]:
+    """The revisions the database is at (none before the first migration)."""
+    async with engine.connect() as connection:
+        has_table = await connection.run_sync(lambda sync: sync.dialect.has_table(sync, "alembic_version"))
+        if not has_table:
+            return set()
+        return {row[0] for row in await connection.execute(text("SELECT version_num FROM alembic_version"))}
