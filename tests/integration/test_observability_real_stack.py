@@ -1,10 +1,12 @@
-"""One registration is one trace: HTTP, every Kafka hop, the databases and the lock workflow, connected."""
+"""Tracing and the Temporal SDK's metrics on the real stack: one registration is one connected trace."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -82,3 +84,21 @@ async def _spans_settled(exporter: InMemorySpanExporter, trace_id: int) -> list[
         previous = len(spans)
         await asyncio.sleep(1)
     return spans
+
+
+async def test_the_temporal_sdk_serves_its_own_prometheus_metrics_when_asked(infrastructure: None) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    stack = Stack(
+        new_prefix("sdkmetrics"), {"registration": 1}, overrides={"temporal_metrics_bind": f"127.0.0.1:{port}"}
+    )
+    await stack.start()
+    try:
+        await asyncio.sleep(2)  # the worker's pollers report on their first round
+        async with httpx.AsyncClient() as scraper:
+            scrape = await scraper.get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        await stack.stop()
+    assert scrape.status_code == 200
+    assert "temporal_" in scrape.text, scrape.text[:500]
