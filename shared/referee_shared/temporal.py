@@ -21,14 +21,15 @@ async def connect_temporal(settings: ServiceSettings) -> Client:
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
-        tls=_tls(settings),
+        tls=temporal_tls(settings),
         api_key=settings.temporal_api_key or None,
         runtime=_sdk_runtime(settings.temporal_metrics_bind),
         interceptors=temporal_interceptors() if tracing_enabled(settings) else [],
     )
 
 
-def _tls(settings: ServiceSettings) -> TLSConfig | bool:
+def temporal_tls(settings: ServiceSettings) -> TLSConfig | bool:
+    """mTLS with a client certificate, plain TLS when asked or with an API key (Temporal Cloud), else none."""
     cert, key = settings.temporal_tls_client_cert, settings.temporal_tls_client_key
     if cert and key:
         return TLSConfig(client_cert=cert.read_bytes(), client_private_key=key.read_bytes())

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import httpx
 from prometheus_client import REGISTRY
+from temporalio.client import TLSConfig
 
 from referee_registration.app import build_app, build_runtime
 from referee_registration.settings import RegistrationSettings
 from referee_shared.auth import Role, issue_token
 from referee_shared.observability.metrics import reason_code
+from referee_shared.temporal import temporal_tls
 from referee_shared.topics import LEADS_DECISIONS, LEADS_SUBMITTED
 
 from ..builders import USCC_HANGZHOU_BUILDER, customer, envelope, submission
@@ -147,3 +149,17 @@ def test_dead_letter_reasons_become_short_bounded_labels() -> None:
     assert reason_code("unknown_lead") == "unknown_lead"
     assert reason_code("42") == "other"
     assert len(reason_code("a" * 300)) == 40
+
+
+def test_temporal_connection_uses_tls_for_an_api_key_and_mtls_for_a_client_certificate(tmp_path: Path) -> None:
+    cert, key = tmp_path / "client.pem", tmp_path / "client.key"
+    cert.write_bytes(b"-----BEGIN CERTIFICATE-----\n")
+    key.write_bytes(b"-----BEGIN PRIVATE KEY-----\n")
+
+    assert temporal_tls(RegistrationSettings()) is False
+    assert temporal_tls(RegistrationSettings(temporal_api_key="cloud-key")) is True
+    assert temporal_tls(RegistrationSettings(temporal_tls=True)) is True
+    mtls = temporal_tls(RegistrationSettings(temporal_tls_client_cert=cert, temporal_tls_client_key=key))
+    assert isinstance(mtls, TLSConfig)
+    assert mtls.client_cert == cert.read_bytes()
+    assert mtls.client_private_key == key.read_bytes()
