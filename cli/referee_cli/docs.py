@@ -4,31 +4,67 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from referee_shared.asyncapi import specification
+from referee_shared.events.compatibility import breaking_changes
 from referee_shared.events.envelope import Envelope, Payload
 from referee_shared.events.examples import example_of
+from referee_shared.kafka.deadletter import DeadLetter
 from referee_shared.settings import REPO_ROOT
 from referee_shared.topics import ALL_TOPICS, CONSUMER_GROUPS, Topic, all_topics_with_dead_letters
 
 app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
 DOCS = REPO_ROOT / "docs"
+RELEASED = DOCS / "released" / "schemas"
+DEAD_LETTER_SCHEMA = "schemas/deadletter.v1.json"
 
 
 def schema_file(payload: type[Payload]) -> str:
     return f"schemas/{payload.event_type}.v{payload.schema_version}.json"
 
 
+def envelope_schema(payload: type[Payload]) -> dict[str, Any]:
+    """The JSON Schema of one event type's messages, its ``type`` and ``schema_version`` pinned."""
+    schema = Envelope[payload].model_json_schema()  # type: ignore[valid-type]
+    properties = schema["properties"]
+    properties["type"] = {**properties["type"], "const": payload.event_type}
+    properties["schema_version"] = {**properties["schema_version"], "const": payload.schema_version}
+    return schema
+
+
+def _json(document: object) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_schemas() -> dict[str, str]:
+    """docs/schemas/*.json: every event type and version, and the dead-letter record."""
+    files = {
+        schema_file(payload): _json(envelope_schema(payload)) for topic in ALL_TOPICS for payload in topic.payloads
+    }
+    files[DEAD_LETTER_SCHEMA] = _json(DeadLetter.model_json_schema())
+    return files
+
+
+def compatibility_problems() -> list[str]:
+    """What the current schemas break of the released ones (docs/released/schemas)."""
+    current = render_schemas()
+    problems = []
+    for released in sorted(RELEASED.glob("*.json")):
+        name = f"schemas/{released.name}"
+        if name not in current:
+            problems.append(f"{released.name}: a released event version is gone (keep its payload class)")
+            continue
+        old, new = json.loads(released.read_text(encoding="utf-8")), json.loads(current[name])
+        problems += [f"{released.name} {change}" for change in breaking_changes(old, new)]
+    return problems
+
+
 def render() -> dict[str, str]:
     """Every generated file under docs/, by relative path."""
-    files: dict[str, str] = {}
-    for topic in ALL_TOPICS:
-        for payload in topic.payloads:
-            schema = Envelope[payload].model_json_schema()  # type: ignore[valid-type]
-            files[schema_file(payload)] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    files = render_schemas()
     for service in CONSUMER_GROUPS:
         document = specification(service).to_specification().to_jsonable()
         files[f"asyncapi/{service}.json"] = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
@@ -115,6 +151,37 @@ def generate(
         typer.echo("out of date (run `referee docs generate`): " + ", ".join(stale), err=True)
         raise typer.Exit(1)
     typer.echo(f"{len(stale)} file(s) {'stale' if check else 'written'}")
+
+
+@app.command("compatibility")
+def compatibility() -> None:
+    """Compare the schemas with the released ones; exit 1 naming every breaking change."""
+    problems = compatibility_problems()
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(
+            f"{len(problems)} breaking change(s): add a new schema version (a new payload class) instead", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(f"compatible with the {len(list(RELEASED.glob('*.json')))} released schemas")
+
+
+@app.command("release")
+def release(
+    force: Annotated[bool, typer.Option(help="release even over breaking changes (ends old promises)")] = False,
+) -> None:
+    """Record the current schemas as released: from now on they may only change compatibly."""
+    problems = compatibility_problems()
+    if problems and not force:
+        typer.echo("\n".join([*problems, "refusing to release over breaking changes (see --force)"]), err=True)
+        raise typer.Exit(1)
+    RELEASED.mkdir(parents=True, exist_ok=True)
+    for stale in RELEASED.glob("*.json"):
+        stale.unlink()
+    for name, content in render_schemas().items():
+        (RELEASED / Path(name).name).write_text(content, encoding="utf-8")
+    typer.echo(f"released {len(list(RELEASED.glob('*.json')))} schemas into {RELEASED.relative_to(REPO_ROOT)}")
 
 
 def existing_schema_files() -> list[Path]:
