@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from referee_shared import delivery
 from referee_shared.asyncapi import specification
 from referee_shared.events.compatibility import breaking_changes
 from referee_shared.events.envelope import Envelope, Payload
@@ -101,6 +102,29 @@ def contract() -> str:
             f"| `{topic.name}` | {topic.direction} | {topic.key} | {topic.partitions} | "
             f"{', '.join(topic.producers)} | {', '.join(topic.consumers)} | {kinds or 'dead letters'} |"
         )
+    lines += [
+        "",
+        "## Delivery: when, in what order, with which correlation id",
+        "",
+        *(line.strip() for line in (delivery.__doc__ or "").split("\n\n", 1)[1].splitlines()),
+        "",
+        "| topic | published | order |",
+        "|---|---|---|",
+        *(f"| `{t.name}` | {delivery.DELIVERY[t.name].when} | {delivery.DELIVERY[t.name].order} |" for t in ALL_TOPICS),
+        "",
+        "## Versions and compatibility",
+        "",
+        "Each event type has a schema per `schema_version` (`schemas/<type>.v<N>.json`); the schemas pin both",
+        "`type` and `schema_version`, so a schema tells one event from another. Within one version a schema only",
+        "grows compatibly: new optional fields, new enum values. Anything else (a field removed or newly required,",
+        "a narrowed type, a removed enum value, a tightened bound) is a new version, and the build refuses it",
+        "otherwise: `referee docs compatibility` compares the schemas with the released ones in",
+        "`docs/released/schemas/` (a test runs it). Deprecation: when version N+1 of an event type appears, Referee",
+        "keeps accepting version N on its input topics and keeps producing version N beside N+1 on its output",
+        "topics for at least 6 months, announced in the changelog; only then is version N removed.",
+        "Tolerate what you do not know: ignore unknown fields in what you read and unknown event types on a topic.",
+        "The dead-letter record has its schema too: [`deadletter.v1`](" + DEAD_LETTER_SCHEMA + ").",
+    ]
     lines += ["", "## Examples of the external topics", ""]
     for topic in (t for t in ALL_TOPICS if t.external):
         lines += _examples(topic)

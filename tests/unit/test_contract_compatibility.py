@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from referee_cli.docs import DEAD_LETTER_SCHEMA, DOCS, compatibility_problems, envelope_schema
+from referee_shared.delivery import DELIVERY
 from referee_shared.events.compatibility import breaking_changes
 from referee_shared.events.envelope import envelope_json, new_envelope
 from referee_shared.events.examples import example_of
@@ -100,3 +101,8 @@ def test_each_schema_accepts_its_own_example_and_refuses_another_event_type(payl
 def test_the_dead_letter_record_has_a_published_schema() -> None:
     schema = json.loads((DOCS / DEAD_LETTER_SCHEMA).read_text(encoding="utf-8"))
     assert {"consumer", "reason", "source_topic", "partition", "offset"} <= set(schema["required"])
+
+
+def test_every_topic_says_when_it_publishes_and_what_order_holds() -> None:
+    assert set(DELIVERY) == {topic.name for topic in ALL_TOPICS}
+    assert all(d.when and d.order for d in DELIVERY.values())

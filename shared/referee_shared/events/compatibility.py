@@ -4,7 +4,7 @@ A change is breaking when a message valid under the released schema would be ref
 one, or when a reader could no longer rely on what it relied on: a field removed, a field newly
 required, a type narrowed, an enum value removed, a bound tightened, extra fields newly forbidden.
 Such a change needs a new schema version (a new payload class); the old version stays accepted and
-produced for the deprecation period (docs/integrating.md). Plain JSON in, plain strings out.
+produced for the deprecation period (docs/contract.md). Plain JSON in, plain strings out.
 """
 
 from __future__ import annotations
