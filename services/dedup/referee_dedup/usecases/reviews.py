@@ -21,17 +21,17 @@ from referee_shared.rules.territory import CrossRegionAction
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import DEDUP_VERDICTS, TASKS_EVENTS
 
-from .domain.geo import Grid, bounding_box
-from .domain.matching import Candidate, Level, Thresholds, find_matches
-from .domain.normalize import name_key, phone_key
-from .domain.profile import Profile, profile
-from .domain.slices import WHOLE_ACCOUNT, claim_key, overlaps, slice_of
-from .domain.territory import ProtectedNearby, cross_region_conflict, out_of_region
-from .domain.tiers import tier_for, wrong_channel
-from .index_sync import IndexFollower, record_of
-from .ports import ReviewScheduler
-from .store import Claim, Customer, CustomerRepository, PairDecision, Review, VerdictRecord
-from .workflows.models import REVIEW_WORKFLOW_KIND, ReviewDecision, ReviewInput
+from ..domain.geo import Grid, bounding_box
+from ..domain.matching import Candidate, Level, Thresholds, find_matches
+from ..domain.normalize import name_key, phone_key
+from ..domain.profile import Profile, profile
+from ..domain.slices import WHOLE_ACCOUNT, claim_key, overlaps, slice_of
+from ..domain.territory import ProtectedNearby, cross_region_conflict, out_of_region
+from ..domain.tiers import tier_for, wrong_channel
+from ..index_sync import IndexFollower, record_of
+from ..ports import ReviewScheduler
+from ..store import Claim, Customer, CustomerRepository, PairDecision, Review, VerdictRecord
+from ..workflows.models import REVIEW_WORKFLOW_KIND, ReviewDecision, ReviewInput
 
 CONSUMER = "dedup"
 _RADIUS_LOCK_GRID = Grid(0.5)

@@ -1,0 +1,5 @@
+"""What dedup does."""
+
+from .reviews import Dedup
+
+__all__ = ["Dedup"]
