@@ -13,7 +13,8 @@ from referee_shared.regions import region_key
 from referee_shared.rules.rulebook import RuleBook
 from referee_shared.rules.ruleset import RuleSet
 
-from ..domain.decision import Binding, ClaimRequest, Known, Protection, ReviewedPair, decide
+from ..domain.claims import Binding, ClaimRequest, Known, Protection, ReviewedPair
+from ..domain.decision import decide
 from ..domain.geo import Grid, bounding_box
 from ..domain.matching import Candidate, Match, Thresholds, find_matches
 from ..domain.profile import Profile, profile

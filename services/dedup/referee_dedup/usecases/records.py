@@ -11,7 +11,7 @@ from referee_shared.regions import region_key
 from referee_shared.rules.ruleset import RuleSet
 from referee_shared.topics import DEDUP_VERDICTS
 
-from ..domain.decision import ClaimOf, Decision
+from ..domain.claims import ClaimOf, Decision
 from ..domain.normalize import name_key, phone_key
 from ..domain.slices import claim_key
 from ..domain.tiers import tier_for

@@ -15,7 +15,7 @@ from referee_shared.rules.ruleset import RuleSet
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import TASKS_EVENTS
 
-from ..domain.decision import ClaimOf, Decision, Reason, ReviewAsk, Verdict
+from ..domain.claims import ClaimOf, Decision, Reason, ReviewAsk, Verdict
 from ..domain.slices import claim_key, slice_of
 from ..index_sync import IndexFollower
 from ..ports import ReviewScheduler
