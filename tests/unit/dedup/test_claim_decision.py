@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -421,9 +422,7 @@ def test_customer_written_exactly_as_one_a_reviewer_decided_about_is_that_custom
         [possible("cust-other", 0.85), reviewed], pair_decisions=[ReviewedPair("cust-reviewed", "cust-x", "same")]
     )
 
-    protected = decide(
-        request(customer=bare), Known(known.candidates, [held("cust-reviewed")], (), known.pair_decisions), rules()
-    )
+    protected = decide(request(customer=bare), replace(known, claims=[held("cust-reviewed")]), rules())
     free = decide(request(customer=bare), known, rules())
 
     assert (protected.verdict, protected.customer_key) == (Verdict.DUPLICATE, "cust-reviewed")
