@@ -34,6 +34,8 @@ from .tiers import wrong_channel
 
 @dataclass(frozen=True, slots=True)
 class _Case:
+    """One claim under decision: the request, the facts, and what matching and slicing made of them."""
+
     request: ClaimRequest
     known: Known
     rules: RuleSet
@@ -268,6 +270,8 @@ def _first_claim(case: _Case) -> Decision:
     )
 
 
+# The order is the contract (docs/dedup.md): a protected customer is a duplicate whatever else is wrong;
+# refusals come before a reviewer is asked; a reviewer is asked only when nothing else decides.
 RULES: tuple[Callable[[_Case], Decision | None], ...] = (
     _already_protected,
     _wrong_channel,
