@@ -167,6 +167,12 @@ class CustomerRepository:
         query = select(Claim).where(Claim.account_key == account_key).with_for_update()
         return list((await self._session.execute(query)).scalars())
 
+    async def claims_of_accounts(self, account_keys: Sequence[str]) -> list[Claim]:
+        if not account_keys:
+            return []
+        query = select(Claim).where(Claim.account_key.in_(account_keys)).with_for_update()
+        return list((await self._session.execute(query)).scalars())
+
     async def claim(self, key: str) -> Claim | None:
         result = await self._session.execute(select(Claim).where(Claim.customer_key == key).with_for_update())
         return result.scalar_one_or_none()
@@ -216,8 +222,11 @@ class CustomerRepository:
         query = select(SliceBinding).where(SliceBinding.customer_key == customer_key)
         return list((await self._session.execute(query)).scalars())
 
-    async def binding(self, customer_key: str, slice_name: str) -> SliceBinding | None:
-        return await self._session.get(SliceBinding, (customer_key, slice_name))
+    async def bindings_of(self, customer_keys: Sequence[str]) -> list[SliceBinding]:
+        if not customer_keys:
+            return []
+        query = select(SliceBinding).where(SliceBinding.customer_key.in_(customer_keys))
+        return list((await self._session.execute(query)).scalars())
 
     async def bind(self, binding: SliceBinding) -> None:
         await self._session.merge(binding)

@@ -1,0 +1,49 @@
+"""What dedup does, by concern: claims (``claims.py``), reviews (``reviews.py``), lock changes
+(``lock_changes.py``); ``records.py`` holds what a decision writes for both claims and reviews.
+
+``Dedup`` wires them over one in-memory index and is what handlers, routes and activities hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from referee_shared.events.envelope import Envelope
+from referee_shared.events.tasks import TaskClosed, TaskOpened
+from referee_shared.outbox import Transactions
+from referee_shared.rules.rulebook import RuleBook
+from referee_shared.settings import ServiceSettings
+
+from ..index_sync import IndexFollower
+from ..ports import ReviewScheduler
+from ..workflows.models import ReviewDecision
+from .claims import Claims
+from .lock_changes import LockChanges
+from .reviews import Reviews
+
+__all__ = ["Claims", "Dedup", "LockChanges", "Reviews"]
+
+
+class Dedup:
+    def __init__(
+        self, transactions: Transactions, rules: RuleBook, reviews: ReviewScheduler, settings: ServiceSettings
+    ) -> None:
+        self.follower = IndexFollower()
+        self.reviews = Reviews(transactions, rules, reviews, settings, self.follower)
+        self.claims = Claims(transactions, rules, self.reviews, self.follower)
+        self.lock_changes = LockChanges(transactions)
+
+    async def check(self, event: Envelope[Any]) -> None:
+        await self.claims.check(event)
+
+    async def lock_changed(self, event: Envelope[Any]) -> None:
+        await self.lock_changes.apply(event)
+
+    async def open_task(self, opened: TaskOpened) -> None:
+        await self.reviews.open_task(opened)
+
+    async def close_task(self, closed: TaskClosed) -> None:
+        await self.reviews.close_task(closed)
+
+    async def apply_review(self, decision: ReviewDecision) -> str:
+        return await self.reviews.apply_review(decision)
