@@ -29,7 +29,7 @@ from referee_settlement.app import build_runtime as build_settlement
 from referee_settlement.settings import SettlementSettings
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.catalog import UndecodableMessage, decode
-from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.kafka.admin import create_topics, delete_topics
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.settings import ServiceSettings
@@ -138,7 +138,7 @@ class Stack:
     def database_prefix(self) -> str:
         return self.prefix.rstrip(".").replace("-", "_")
 
-    def topic(self, topic: Topic) -> str:
+    def topic(self, topic: Topic[Any]) -> str:
         return topic.full_name(self.prefix)
 
     def settings(self, service: str, instance: int = 1, **overrides: Any) -> ServiceSettings:
@@ -182,15 +182,15 @@ class Stack:
         await delete_topics(KAFKA, self.prefix)
         await _drop_databases([f"{self.database_prefix}_{service}" for service in self.instances])
 
-    async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
+    async def publish(self, topic: Topic[P], event: Envelope[P], key: str | None = None) -> None:
         await self.publish_raw(topic, envelope_json(event), key)
 
-    async def publish_raw(self, topic: Topic, value: bytes, key: str | None = None) -> None:
+    async def publish_raw(self, topic: Topic[Any], value: bytes, key: str | None = None) -> None:
         assert self.producer is not None
         await self.producer.send_and_wait(self.topic(topic), value, key=key.encode() if key else None)
 
     async def events(
-        self, topic: Topic, predicate: Callable[[Envelope[Any]], bool], *, count: int = 1, timeout: float = 30
+        self, topic: Topic[Any], predicate: Callable[[Envelope[Any]], bool], *, count: int = 1, timeout: float = 30
     ) -> list[Envelope[Any]]:
         """Wait for ``count`` decoded events of ``topic`` that satisfy ``predicate``."""
         assert self.watcher is not None
@@ -226,7 +226,7 @@ class Stack:
             now=datetime.now(UTC),
         )
 
-    def all_events(self, topic: Topic) -> list[Envelope[Any]]:
+    def all_events(self, topic: Topic[Any]) -> list[Envelope[Any]]:
         assert self.watcher is not None
         return [decode(topic, s.value) for s in self.watcher.seen if s.topic == self.topic(topic)]
 

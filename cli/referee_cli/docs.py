@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -78,7 +78,7 @@ def contract() -> str:
     return "\n".join(lines)
 
 
-def _examples(topic: Topic) -> list[str]:
+def _examples(topic: Topic[Any]) -> list[str]:
     lines = [f"### `{topic.name}` — {topic.description}", ""]
     for payload in topic.payloads:
         example = example_of(payload)

@@ -33,7 +33,7 @@ from referee_registration.workflows.models import (
 from referee_settlement.app import build_runtime as build_settlement
 from referee_settlement.settings import SettlementSettings
 from referee_shared.events.catalog import decode
-from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.topics import DEDUP_VERDICTS, LEADS_DECISIONS, LEADS_LOCKS, LEADS_TRANSITIONS, TASKS_EVENTS, Topic
@@ -107,10 +107,10 @@ class InMemorySystem:
         use_cases: RegistrationUseCases = self.components["registration"]
         return use_cases
 
-    async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
+    async def publish(self, topic: Topic[P], event: Envelope[P], key: str | None = None) -> None:
         await self.publish_raw(topic, envelope_json(event), key)
 
-    async def publish_raw(self, topic: Topic, value: bytes, key: str | None = None) -> None:
+    async def publish_raw(self, topic: Topic[Any], value: bytes, key: str | None = None) -> None:
         await self.broker.publish(value, topic.name, key=key.encode() if key else None)
         await self.settle()
 
@@ -119,7 +119,7 @@ class InMemorySystem:
         while sum([await runtime.relay.publish_pending() for runtime in self.runtimes.values()]):
             pass
 
-    def events(self, topic: Topic) -> list[Envelope[Any]]:
+    def events(self, topic: Topic[Any]) -> list[Envelope[Any]]:
         return [decode(topic, raw) for raw in self.seen.get(topic.name, [])]
 
     def raw(self, topic_name: str) -> list[bytes]:

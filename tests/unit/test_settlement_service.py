@@ -36,7 +36,7 @@ from referee_shared.events.catalog import decode
 from referee_shared.events.common import Channel
 from referee_shared.events.deals import DealOutcome
 from referee_shared.events.disputes import CreditShare, DisputeRuling, RulingOutcome
-from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.events.settlements import (
     PaymentFlagged,
     PaymentRetryRequested,
@@ -73,7 +73,7 @@ class SettlementSystem:
     reports: Reports
     seen: dict[str, list[bytes]] = field(default_factory=dict)
 
-    async def publish(self, topic: Topic, event: Envelope[Any] | bytes, key: str | None = None) -> None:
+    async def publish(self, topic: Topic[P], event: Envelope[P] | bytes, key: str | None = None) -> None:
         value = event if isinstance(event, bytes) else envelope_json(event)
         await self.broker.publish(value, topic.name, key=key.encode() if key else None)
         while await self.runtime.relay.publish_pending():

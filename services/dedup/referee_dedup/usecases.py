@@ -62,9 +62,9 @@ class Dedup:
         self._settings = settings
         self.follower = IndexFollower()
 
-    async def check(self, event: Envelope[Any]) -> None:
+    async def check(self, event: Envelope[DedupRequested]) -> None:
         """Decide a claim: duplicate of a protected customer, refused by a rule, held for review, or the first."""
-        request: DedupRequested = event.payload
+        request = event.payload
         written: list[Customer] = []
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
@@ -415,9 +415,9 @@ class Dedup:
                 )
         return outcome
 
-    async def lock_changed(self, event: Envelope[Any]) -> None:
+    async def lock_changed(self, event: Envelope[LockChanged]) -> None:
         """Keep claims in step with the locks: expiry and release free the customer for others."""
-        change: LockChanged = event.payload
+        change = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from referee_shared.events.checks import QualificationCheckRequested, QualificationVerdict
@@ -63,9 +62,9 @@ class Qualifications:
         self._reviews = reviews
         self._settings = settings
 
-    async def check(self, event: Envelope[Any]) -> None:
+    async def check(self, event: Envelope[QualificationCheckRequested]) -> None:
         """Answer a registration's check from this service's own store; never waits on a reviewer."""
-        request: QualificationCheckRequested = event.payload
+        request = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
@@ -131,9 +130,9 @@ class Qualifications:
         async with self._tx.begin() as tx:
             await tx.emit(QUALIFICATIONS_SUBMITTED, submission.partner_id, submission)
 
-    async def submitted(self, event: Envelope[Any]) -> None:
+    async def submitted(self, event: Envelope[QualificationSubmitted]) -> None:
         """Store a submission as pending and start its review, unless the same certificate is already live."""
-        submission: QualificationSubmitted = event.payload
+        submission = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return

@@ -7,7 +7,6 @@ is stored, published on disputes.events with its reason, and returned to an HTTP
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -47,7 +46,7 @@ class Opening:
         self._workflows = workflows
         self._settings = settings
 
-    async def opened(self, event: Envelope[Any]) -> None:
+    async def opened(self, event: Envelope[DisputeOpened]) -> None:
         await self.open(event.payload, correlation_id=event.correlation_id, event_id=event.event_id)
 
     async def open(self, opened: DisputeOpened, *, correlation_id: str, event_id: UUID | None = None) -> Dispute:

@@ -4,7 +4,6 @@ and a qualifying one is handed to the lock workflow, which may keep the protecti
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import LeadActivity
@@ -27,9 +26,9 @@ class FollowUps:
         self._tx = transactions
         self._locks = locks
 
-    async def record(self, event: Envelope[Any], received_at: datetime) -> None:
+    async def record(self, event: Envelope[LeadActivity], received_at: datetime) -> None:
         """Chain the activity at the system's receipt time; a partner's own clock is kept but never used."""
-        activity: LeadActivity = event.payload
+        activity = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
