@@ -17,21 +17,12 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from temporalio.client import Client
 
-from referee_arbitration.app import build_runtime as build_arbitration
-from referee_arbitration.settings import ArbitrationSettings
-from referee_dedup.app import build_runtime as build_dedup
-from referee_dedup.settings import DedupSettings
-from referee_qualification.app import build_runtime as build_qualification
-from referee_qualification.settings import QualificationSettings
-from referee_registration.app import build_runtime as build_registration
-from referee_registration.settings import RegistrationSettings
-from referee_settlement.app import build_runtime as build_settlement
-from referee_settlement.settings import SettlementSettings
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.catalog import UndecodableMessage, decode
 from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.kafka.admin import create_topics, delete_topics
 from referee_shared.runtime import ServiceRuntime
+from referee_shared.services import SERVICES
 from referee_shared.settings import ServiceSettings
 from referee_shared.temporal import connect_temporal
 from referee_shared.topics import Topic, all_topics_with_dead_letters
@@ -41,11 +32,7 @@ TEMPORAL = os.environ.get("REFEREE_TEMPORAL_ADDRESS", "127.0.0.1:7233")
 POSTGRES = os.environ.get("REFEREE_TEST_POSTGRES", "postgresql://referee:referee@127.0.0.1:55432")
 
 BUILDERS: dict[str, tuple[type[ServiceSettings], Callable[..., tuple[ServiceRuntime, Any]]]] = {
-    "registration": (RegistrationSettings, build_registration),
-    "dedup": (DedupSettings, build_dedup),
-    "qualification": (QualificationSettings, build_qualification),
-    "arbitration": (ArbitrationSettings, build_arbitration),
-    "settlement": (SettlementSettings, build_settlement),
+    service.name: (service.settings_type(), service.runtime_builder()) for service in SERVICES
 }
 
 

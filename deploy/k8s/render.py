@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from referee_shared.services import SERVICES
+
 HERE = Path(__file__).parent
 BASE = HERE / "base"
 PRODUCTION = HERE / "overlays" / "production"
@@ -35,13 +37,7 @@ class Component:
     temporal: bool = True
 
 
-COMPONENTS = (
-    Component("registration"),
-    Component("dedup"),
-    Component("qualification"),
-    Component("arbitration"),
-    Component("settlement"),
-)
+COMPONENTS = tuple(Component(service.name) for service in SERVICES)
 
 
 def labels(component: str) -> dict[str, str]:

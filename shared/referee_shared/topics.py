@@ -18,6 +18,7 @@ from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransit
 from .events.qualifications import QualificationChanged, QualificationSubmitted
 from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened, TaskReminded
+from .services import SERVICE_NAMES
 
 # Enough partitions to run up to this many instances of a consumer, each owning a share of the keys.
 SCALE_PARTITIONS = 12
@@ -253,9 +254,9 @@ ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_TRANSITIONS,
 )
 
-# The consuming services; each has a dead-letter topic of its own (its subscriptions are the consumer
-# groups <service>.<topic>).
-CONSUMER_GROUPS: tuple[str, ...] = ("registration", "dedup", "qualification", "arbitration", "settlement")
+# The consuming services (every service consumes); each has a dead-letter topic of its own (its
+# subscriptions are the consumer groups <service>.<topic>).
+CONSUMER_GROUPS: tuple[str, ...] = SERVICE_NAMES
 
 
 def dead_letter_topic(group: str) -> Topic[Payload]:

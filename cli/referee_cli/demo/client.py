@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -14,20 +13,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.catalog import UndecodableMessage, decode
 from referee_shared.events.envelope import Envelope, P, envelope_json, new_envelope
+from referee_shared.services import SERVICES
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import ALL_TOPICS, Topic
 
 # The same variables deploy/services.sh starts the services with.
-SERVICE_PORTS = {
-    service: int(os.environ.get(f"{service.upper()}_PORT", default))
-    for service, default in (
-        ("registration", 8001),
-        ("dedup", 8002),
-        ("qualification", 8003),
-        ("arbitration", 8004),
-        ("settlement", 8005),
-    )
-}
+SERVICE_PORTS = {service.name: service.http_port() for service in SERVICES}
 
 
 class DemoClient:
