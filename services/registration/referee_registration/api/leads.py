@@ -19,12 +19,12 @@ from referee_shared.events.leads import ActivityKind, LeadActivity, LeadSubmitte
 from referee_shared.outbox import Transactions
 from referee_shared.topics import LEADS_ACTIVITIES, LEADS_SUBMITTED
 
-from .domain.lifecycle import IllegalTransition, LeadStatus
-from .ports import ExtensionRefused, LockNotActive
-from .store import Lead, LeadRepository, TransitionRepository
-from .usecases import RegistrationUseCases
-from .usecases.locks import LeadNotFound
-from .workflows.models import ExtensionTicket
+from ..domain.lifecycle import IllegalTransition, LeadStatus
+from ..ports import ExtensionRefused, LockNotActive
+from ..store import Lead, LeadRepository, TransitionRepository
+from ..usecases import RegistrationUseCases
+from ..usecases.locks import LeadNotFound
+from ..workflows.models import ExtensionTicket
 
 # At module level: routes' annotations are strings, resolved against this module's names.
 PartnerCaller = Annotated[Principal, Depends(require(Role.PARTNER))]

@@ -19,14 +19,14 @@ from referee_shared.outbox import Transaction, Transactions
 from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.topics import SETTLEMENTS_STATEMENTS
 
-from .domain import payments
-from .domain.credit import SettlementError
-from .domain.payments import Action, LinePayment, LineStatus, PaymentRefused
-from .domain.split import split_deal
-from .domain.states import DealStatus, StatementStatus
-from .ports import SettlementWorkflows
-from .records import deal_terms
-from .store import CreditRuling, Deal, PaymentReport, SettlementRepository, Statement, StatementLine
+from ..domain import payments
+from ..domain.credit import SettlementError
+from ..domain.payments import Action, LinePayment, LineStatus, PaymentRefused
+from ..domain.split import split_deal
+from ..domain.states import DealStatus, StatementStatus
+from ..ports import SettlementWorkflows
+from ..records import deal_terms
+from ..store import CreditRuling, Deal, PaymentReport, SettlementRepository, Statement, StatementLine
 
 log = logging.getLogger(__name__)
 

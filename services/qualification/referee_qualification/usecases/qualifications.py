@@ -17,19 +17,19 @@ from referee_shared.rules.ruleset import RuleSet
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import QUALIFICATION_VERDICTS, QUALIFICATIONS_SUBMITTED
 
-from .changes import record_change
-from .domain.certificate import (
+from ..changes import record_change
+from ..domain.certificate import (
     SubmissionRefused,
     certificate_key,
     local_date,
     qualification_to_review,
     validity_window,
 )
-from .domain.gating import GateDecision, gate
-from .domain.status import LIVE, QualificationStatus, transition
-from .ports import Reviews
-from .store import Qualification, QualificationRepository
-from .workflows.models import (
+from ..domain.gating import GateDecision, gate
+from ..domain.status import LIVE, QualificationStatus, transition
+from ..ports import Reviews
+from ..store import Qualification, QualificationRepository
+from ..workflows.models import (
     REVIEW_WORKFLOW_KIND,
     VALIDITY_WORKFLOW_KIND,
     ReviewInput,
