@@ -14,9 +14,7 @@ from uuid import UUID, uuid4
 import httpx
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 
-from referee_arbitration.app import Components, build_app, build_runtime
-from referee_arbitration.domain.chain import GENESIS, record_hash
-from referee_arbitration.domain.evidence import (
+from referee_arbitration.adapters.evidence import (
     EvidenceBundle,
     MatchReason,
     TrailLead,
@@ -25,6 +23,8 @@ from referee_arbitration.domain.evidence import (
     TrailVerification,
     Verdict,
 )
+from referee_arbitration.app import Components, build_app, build_runtime
+from referee_arbitration.domain.chain import GENESIS, record_hash
 from referee_arbitration.ports import EvidenceUnavailable, WorkflowRefused
 from referee_arbitration.settings import ArbitrationSettings
 from referee_arbitration.workflows.models import AppealFiled, DisputeCase

@@ -14,7 +14,7 @@ from typing import Any
 
 from referee_shared.evidence_spec import GENESIS, HASH_ALGORITHM, HASHED_FIELDS, canonical_json, timestamp
 
-from .evidence import EvidenceBundle, TrailRecord
+from .trail import EvidenceBundle, TrailRecord
 
 __all__ = ["GENESIS", "ChainCheck", "canonical_json", "check_chain", "hashed_fields", "record_hash"]
 

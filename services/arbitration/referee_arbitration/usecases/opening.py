@@ -20,10 +20,11 @@ from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.rules.ruleset import RuleSet
 from referee_shared.settings import ServiceSettings
 
+from ..adapters.evidence import EvidenceBundle
 from ..domain.deadlines import first_level_due, statements_until
-from ..domain.evidence import EvidenceBundle, TrailLead
 from ..domain.opening import Refusal, contested_lead, refusal_before_evidence, refusal_on_evidence, subject_of
 from ..domain.status import DisputeStatus
+from ..domain.trail import TrailLead
 from ..ports import DisputeWorkflows
 from ..store import Dispute, DisputeRepository, RegistrationRepository
 from ..workflows.models import DISPUTE_WORKFLOW_KIND, DisputeCase

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from ..domain.evidence import EvidenceBundle, Verdict, headline, is_lock_record
+from ..adapters.evidence import EvidenceBundle, Verdict, headline, is_lock_record
 from ..store import Dispute, DisputeStepRecord, Ruling, Statement
 
 
