@@ -21,7 +21,7 @@ from referee_shared.outbox import Transaction, Transactions
 from referee_shared.regions import region_key
 from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.settings import ServiceSettings
-from referee_shared.topics import DEDUP_REQUESTS, LEADS_DECISIONS, QUALIFICATION_CHECKS
+from referee_shared.topics import DEDUP_REQUESTS, LEADS_DECISIONS, LEADS_SUBMITTED, QUALIFICATION_CHECKS
 
 from ..domain.evidence import RecordKind
 from ..domain.lifecycle import LeadStatus
@@ -51,6 +51,12 @@ class Registration:
         self._settings = settings
         self._rules = rules
         self._locks = locks
+
+    async def submit(self, submission: LeadSubmitted) -> None:
+        """A submission over HTTP goes onto leads.submitted and is received from there like any partner's:
+        the broker's append time, not the request's, decides who was first."""
+        async with self._tx.begin() as tx:
+            await tx.emit(LEADS_SUBMITTED, str(submission.lead_id), submission)
 
     async def receive(self, event: Envelope[LeadSubmitted], received_at: datetime) -> None:
         """Record a submission at the system's time and ask qualification whether the partner may register it."""
