@@ -2,6 +2,7 @@
 
 Temporal is stood in for by a recorder; the workflow's steps are driven here in the order the workflow
 runs them (tests/workflows covers the workflow itself, tests/integration the whole on real infrastructure).
+Long because it is one story (a deal's life through finance) told case by case over one in-memory system.
 """
 
 from __future__ import annotations
