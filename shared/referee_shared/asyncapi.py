@@ -66,4 +66,8 @@ def _document_subscriber(broker: KafkaBroker, service: str, topic: Topic[Any]) -
     )(handler)
 
 
-registration, dedup, qualification, arbitration, settlement = (service_app(s) for s in CONSUMER_GROUPS)
+def __getattr__(name: str) -> FastStream:
+    """``referee_shared.asyncapi:<service>`` for every service in the list, without a name per service here."""
+    if name in CONSUMER_GROUPS:
+        return service_app(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
