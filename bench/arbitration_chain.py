@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from uuid import uuid4
 
+from referee_arbitration.adapters.evidence import EvidenceBundle, TrailRecord, TrailVerification
 from referee_arbitration.domain.chain import GENESIS, canonical_json, check_chain, hashed_fields, record_hash
-from referee_arbitration.domain.evidence import EvidenceBundle, TrailRecord, TrailVerification
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

@@ -17,6 +17,8 @@ How it is built (seeded, so every run with the same arguments gives the same set
   another city and industry; a name one character away in the same city, with its own phone and
   address; the same institution name in another city (北京市第一人民医院 / 上海市第一人民医院); or an
   unrelated new company.
+
+Long because it is data generation: name parts, place tables and the disguises, each a short function.
 """
 
 from __future__ import annotations

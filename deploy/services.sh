@@ -1,31 +1,33 @@
 #!/usr/bin/env bash
 # Start, stop and inspect the five Referee services as background processes.
 #
-#   deploy/services.sh start|stop|status [registration] [dedup] [qualification] [arbitration] [settlement]
+#   deploy/services.sh start|stop|status [service...]     (default: every service)
 #
 # Each service runs as `python -m referee_<name>` from the project's .venv, logs JSON lines to
 # $REFEREE_DATA_DIR/logs/<name>.log and keeps its SQLite database in $REFEREE_DATA_DIR/services/.
 # `start` waits until every started service answers GET /health with 200.
-# Ports: REGISTRATION_PORT=8001 DEDUP_PORT=8002 QUALIFICATION_PORT=8003 ARBITRATION_PORT=8004
-# SETTLEMENT_PORT=8005 (override in the environment). Any REFEREE_* variable is passed through.
+# The services and their ports come from the one list in shared/referee_shared/services.py
+# (registration 8001 ... settlement 8005); <NAME>_PORT in the environment overrides a port, e.g.
+# REGISTRATION_PORT=9001. Any REFEREE_* variable is passed through.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=env.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/env.sh"
 
-ALL_SERVICES=(registration dedup qualification arbitration settlement)
 PYTHON="$REFEREE_HOME/.venv/bin/python"
 SERVICE_WAIT_TIMEOUT="${SERVICE_WAIT_TIMEOUT:-60}"
+[[ -x "$PYTHON" ]] || die "no $PYTHON: run 'make setup' (uv sync) first"
+
+ALL_SERVICES=()
+declare -A PORTS=()
+while read -r name port; do
+    ALL_SERVICES+=("$name")
+    PORTS[$name]="$port"
+done < <("$PYTHON" -m referee_shared.services)
 
 port_of() {
-    case "$1" in
-        registration) printf '%s\n' "${REGISTRATION_PORT:-8001}" ;;
-        dedup) printf '%s\n' "${DEDUP_PORT:-8002}" ;;
-        qualification) printf '%s\n' "${QUALIFICATION_PORT:-8003}" ;;
-        arbitration) printf '%s\n' "${ARBITRATION_PORT:-8004}" ;;
-        settlement) printf '%s\n' "${SETTLEMENT_PORT:-8005}" ;;
-        *) die "unknown service '$1' (one of: ${ALL_SERVICES[*]})" ;;
-    esac
+    [[ -n "${PORTS[$1]:-}" ]] || die "unknown service '$1' (one of: ${ALL_SERVICES[*]})"
+    printf '%s\n' "${PORTS[$1]}"
 }
 
 pid_file() { printf '%s/%s.pid\n' "$REFEREE_RUN_DIR" "$1"; }
@@ -101,7 +103,6 @@ main() {
     ensure_dirs
     case "$command" in
         start)
-            [[ -x "$PYTHON" ]] || die "no $PYTHON: run 'make setup' (uv sync) first"
             for name in "${services[@]}"; do start_one "$name"; done
             for name in "${services[@]}"; do wait_one "$name"; done
             ;;

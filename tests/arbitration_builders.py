@@ -14,9 +14,7 @@ from uuid import UUID, uuid4
 import httpx
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 
-from referee_arbitration.app import Components, build_app, build_runtime
-from referee_arbitration.domain.chain import GENESIS, record_hash
-from referee_arbitration.domain.evidence import (
+from referee_arbitration.adapters.evidence import (
     EvidenceBundle,
     MatchReason,
     TrailLead,
@@ -25,6 +23,8 @@ from referee_arbitration.domain.evidence import (
     TrailVerification,
     Verdict,
 )
+from referee_arbitration.app import Components, build_app, build_runtime
+from referee_arbitration.domain.chain import GENESIS, record_hash
 from referee_arbitration.ports import EvidenceUnavailable, WorkflowRefused
 from referee_arbitration.settings import ArbitrationSettings
 from referee_arbitration.workflows.models import AppealFiled, DisputeCase
@@ -32,7 +32,7 @@ from referee_shared.auth import Role, issue_token
 from referee_shared.clock import FixedClock
 from referee_shared.events.catalog import decode
 from referee_shared.events.disputes import DisputeOpened, OpenedBy
-from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.topics import DISPUTES_EVENTS, DISPUTES_RULINGS, TASKS_EVENTS, Topic
@@ -259,10 +259,10 @@ class Court:
         self.evidence.serve(case.bundle)
         self.verdicts.by_lead.update(case.verdicts)
 
-    async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
+    async def publish(self, topic: Topic[P], event: Envelope[P], key: str | None = None) -> None:
         await self.publish_raw(topic, envelope_json(event), key)
 
-    async def publish_raw(self, topic: Topic, value: bytes, key: str | None = None) -> None:
+    async def publish_raw(self, topic: Topic[Any], value: bytes, key: str | None = None) -> None:
         await self.broker.publish(value, topic.name, key=key.encode() if key else None)
         await self.settle()
 
@@ -270,7 +270,7 @@ class Court:
         while await self.runtime.relay.publish_pending():
             pass
 
-    def events(self, topic: Topic) -> list[Envelope[Any]]:
+    def events(self, topic: Topic[Any]) -> list[Envelope[Any]]:
         return [decode(topic, raw) for raw in self.seen.get(topic.name, [])]
 
     def steps(self, dispute_id: UUID) -> list[str]:

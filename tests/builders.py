@@ -12,7 +12,7 @@ from stdnum.cn import uscc as uscc_checker
 
 from referee_shared.events.common import Attachment, Channel, CustomerIdentity
 from referee_shared.events.deals import Contributor, DealClosed, DealOutcome, DealReversed, ReversalKind
-from referee_shared.events.envelope import Envelope, Payload, new_envelope
+from referee_shared.events.envelope import Envelope, P, new_envelope
 from referee_shared.events.leads import LeadSubmitted
 from referee_shared.events.qualifications import QualificationScope, QualificationSubmitted
 
@@ -55,7 +55,7 @@ def submission(
     )
 
 
-def envelope(payload: Payload, producer: str = "partner-portal") -> Envelope[Any]:
+def envelope(payload: P, producer: str = "partner-portal") -> Envelope[P]:
     return new_envelope(payload, producer=producer, occurred_at=datetime.now(UTC))
 
 

@@ -17,21 +17,12 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from temporalio.client import Client
 
-from referee_arbitration.app import build_runtime as build_arbitration
-from referee_arbitration.settings import ArbitrationSettings
-from referee_dedup.app import build_runtime as build_dedup
-from referee_dedup.settings import DedupSettings
-from referee_qualification.app import build_runtime as build_qualification
-from referee_qualification.settings import QualificationSettings
-from referee_registration.app import build_runtime as build_registration
-from referee_registration.settings import RegistrationSettings
-from referee_settlement.app import build_runtime as build_settlement
-from referee_settlement.settings import SettlementSettings
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.catalog import UndecodableMessage, decode
-from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.kafka.admin import create_topics, delete_topics
 from referee_shared.runtime import ServiceRuntime
+from referee_shared.services import SERVICES
 from referee_shared.settings import ServiceSettings
 from referee_shared.temporal import connect_temporal
 from referee_shared.topics import Topic, all_topics_with_dead_letters
@@ -41,11 +32,7 @@ TEMPORAL = os.environ.get("REFEREE_TEMPORAL_ADDRESS", "127.0.0.1:7233")
 POSTGRES = os.environ.get("REFEREE_TEST_POSTGRES", "postgresql://referee:referee@127.0.0.1:55432")
 
 BUILDERS: dict[str, tuple[type[ServiceSettings], Callable[..., tuple[ServiceRuntime, Any]]]] = {
-    "registration": (RegistrationSettings, build_registration),
-    "dedup": (DedupSettings, build_dedup),
-    "qualification": (QualificationSettings, build_qualification),
-    "arbitration": (ArbitrationSettings, build_arbitration),
-    "settlement": (SettlementSettings, build_settlement),
+    service.name: (service.settings_type(), service.runtime_builder()) for service in SERVICES
 }
 
 
@@ -138,7 +125,7 @@ class Stack:
     def database_prefix(self) -> str:
         return self.prefix.rstrip(".").replace("-", "_")
 
-    def topic(self, topic: Topic) -> str:
+    def topic(self, topic: Topic[Any]) -> str:
         return topic.full_name(self.prefix)
 
     def settings(self, service: str, instance: int = 1, **overrides: Any) -> ServiceSettings:
@@ -182,15 +169,15 @@ class Stack:
         await delete_topics(KAFKA, self.prefix)
         await _drop_databases([f"{self.database_prefix}_{service}" for service in self.instances])
 
-    async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
+    async def publish(self, topic: Topic[P], event: Envelope[P], key: str | None = None) -> None:
         await self.publish_raw(topic, envelope_json(event), key)
 
-    async def publish_raw(self, topic: Topic, value: bytes, key: str | None = None) -> None:
+    async def publish_raw(self, topic: Topic[Any], value: bytes, key: str | None = None) -> None:
         assert self.producer is not None
         await self.producer.send_and_wait(self.topic(topic), value, key=key.encode() if key else None)
 
     async def events(
-        self, topic: Topic, predicate: Callable[[Envelope[Any]], bool], *, count: int = 1, timeout: float = 30
+        self, topic: Topic[Any], predicate: Callable[[Envelope[Any]], bool], *, count: int = 1, timeout: float = 30
     ) -> list[Envelope[Any]]:
         """Wait for ``count`` decoded events of ``topic`` that satisfy ``predicate``."""
         assert self.watcher is not None
@@ -226,7 +213,7 @@ class Stack:
             now=datetime.now(UTC),
         )
 
-    def all_events(self, topic: Topic) -> list[Envelope[Any]]:
+    def all_events(self, topic: Topic[Any]) -> list[Envelope[Any]]:
         assert self.watcher is not None
         return [decode(topic, s.value) for s in self.watcher.seen if s.topic == self.topic(topic)]
 

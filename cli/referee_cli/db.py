@@ -9,16 +9,15 @@ import typer
 from alembic import command
 
 from referee_shared.db.migrate import alembic_config
-from referee_shared.settings import REPO_ROOT
+from referee_shared.services import SERVICE_NAMES, service
 
 app = typer.Typer(help="Database migrations per service.", no_args_is_help=True)
-SERVICES = ("registration", "dedup", "qualification", "arbitration", "settlement")
 
 
-def _migrations(service: str) -> Path:
-    if service not in SERVICES:
-        raise typer.BadParameter(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
-    return REPO_ROOT / "services" / service / f"referee_{service}" / "migrations"
+def _migrations(name: str) -> Path:
+    if name not in SERVICE_NAMES:
+        raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICE_NAMES)}")
+    return service(name).migrations
 
 
 @app.command("revision")

@@ -138,7 +138,7 @@ def contract() -> str:
     return "\n".join(lines)
 
 
-def _examples(topic: Topic) -> list[str]:
+def _examples(topic: Topic[Any]) -> list[str]:
     lines = [f"### `{topic.name}` — {topic.description}", ""]
     for payload in topic.payloads:
         example = example_of(payload)

@@ -12,11 +12,11 @@ from uuid import UUID
 
 import typer
 
-from referee_registration.evidence_text import render_bundle, render_verification
 from referee_registration.settings import RegistrationSettings
 from referee_registration.store import messaging
-from referee_registration.usecases.evidence import EvidenceQueries, TrailNotFound
 from referee_registration.usecases.locks import LeadNotFound
+from referee_registration.views.evidence import EvidenceQueries, TrailNotFound
+from referee_registration.views.evidence_text import render_bundle, render_verification
 from referee_shared.clock import SystemClock
 from referee_shared.db.engine import make_engine, make_sessions
 from referee_shared.outbox import Transactions

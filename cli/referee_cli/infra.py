@@ -37,7 +37,7 @@ def list_topics() -> None:
 
 @app.command("deadletters")
 def deadletters(
-    service: Annotated[str, typer.Argument(help="registration, dedup, qualification, arbitration or settlement")],
+    service: Annotated[str, typer.Argument(help=f"one of: {', '.join(CONSUMER_GROUPS)}")],
     last: Annotated[int, typer.Option(help="how many of the newest records to show")] = 20,
 ) -> None:
     """Show the newest dead letters of a service: where each message came from and why it failed."""

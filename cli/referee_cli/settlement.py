@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import typer
 
 from referee_settlement.domain.reconciliation import Reconciliation, to_csv
-from referee_settlement.reports import Reports, StatementView
 from referee_settlement.settings import SettlementSettings
+from referee_settlement.views.reports import Reports, StatementView
 from referee_shared.db.engine import make_engine, make_sessions
 
 app = typer.Typer(help="Settlement statements and reconciliation, for finance.", no_args_is_help=True)

@@ -7,6 +7,9 @@ The base is plain Kubernetes (kustomize); overlays/ adapt it (production: Kafka 
 Temporal with TLS or an API key, replication factor 3, sizes). Every Deployment scales horizontally:
 no host ports, one container port, probes on /health/live and /health/ready, its own database URL
 from the cluster's Secret, and migrations run by a Job of its own rather than by every replica.
+
+Longer than most modules on purpose: it is the whole cluster as one reviewable description, one
+function per kind of manifest; splitting it would scatter what must be read together.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from referee_shared.services import SERVICES
 
 HERE = Path(__file__).parent
 BASE = HERE / "base"
@@ -35,13 +40,7 @@ class Component:
     temporal: bool = True
 
 
-COMPONENTS = (
-    Component("registration"),
-    Component("dedup"),
-    Component("qualification"),
-    Component("arbitration"),
-    Component("settlement"),
-)
+COMPONENTS = tuple(Component(service.name) for service in SERVICES)
 
 
 def labels(component: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ DESCRIPTIONS = {
 }
 
 
-def message_type(topic: Topic) -> Any:
+def message_type(topic: Topic[Any]) -> Any:
     """The envelope type of a topic's messages (a union when it carries several payloads)."""
     if not topic.payloads:
         return DeadLetter
@@ -56,7 +56,7 @@ def service_app(service: str) -> FastStream:
     return FastStream(spec.brokers[0], specification=spec)
 
 
-def _document_subscriber(broker: KafkaBroker, service: str, topic: Topic) -> None:
+def _document_subscriber(broker: KafkaBroker, service: str, topic: Topic[Any]) -> None:
     async def handler(body: Any) -> None:  # documentation only: never run
         raise NotImplementedError
 
@@ -66,4 +66,8 @@ def _document_subscriber(broker: KafkaBroker, service: str, topic: Topic) -> Non
     )(handler)
 
 
-registration, dedup, qualification, arbitration, settlement = (service_app(s) for s in CONSUMER_GROUPS)
+def __getattr__(name: str) -> FastStream:
+    """``referee_shared.asyncapi:<service>`` for every service in the list, without a name per service here."""
+    if name in CONSUMER_GROUPS:
+        return service_app(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

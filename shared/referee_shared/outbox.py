@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .clock import Clock
 from .db.messaging import MessagingTables
-from .events.envelope import Envelope, Payload, envelope_json, new_envelope
+from .events.envelope import Envelope, P, envelope_json, new_envelope
 from .kafka.publisher import Record, RecordSender
 from .observability.metrics import EVENTS_PUBLISHED
 from .observability.tracing import inject_context
@@ -57,9 +57,9 @@ class Transaction:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def emit(
-        self, topic: Topic, key: str | None, payload: Payload, *, correlation_id: str | None = None
-    ) -> Envelope[Any]:
-        """Queue an event for publishing once this transaction commits."""
+        self, topic: Topic[P], key: str | None, payload: P, *, correlation_id: str | None = None
+    ) -> Envelope[P]:
+        """Queue an event for publishing once this transaction commits; mypy checks ``payload`` against ``topic``."""
         envelope = new_envelope(
             payload,
             producer=self._producer,

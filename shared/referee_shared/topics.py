@@ -1,8 +1,14 @@
-"""The one registry of Kafka topics: names, partition counts, keys and the payloads each carries."""
+"""The one registry of Kafka topics: names, partition counts, keys and the payloads each carries.
+
+A topic is typed by its payload (``Topic[LeadSubmitted]``, or a union where a topic carries several
+kinds), so mypy checks both sides against this registry: a handler subscribed to a topic receives
+``Envelope`` of exactly that payload, and a producer cannot emit another payload on it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from .events.checks import DedupRequested, DedupVerdict, QualificationCheckRequested, QualificationVerdict
 from .events.deals import DealClosed, DealReversed
@@ -12,16 +18,20 @@ from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransit
 from .events.qualifications import QualificationChanged, QualificationSubmitted
 from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened, TaskReminded
+from .services import SERVICE_NAMES
 
 # Enough partitions to run up to this many instances of a consumer, each owning a share of the keys.
 SCALE_PARTITIONS = 12
 
 
+P = TypeVar("P", bound=Payload)
+
+
 @dataclass(frozen=True)
-class Topic:
+class Topic(Generic[P]):
     name: str
     key: str
-    payloads: tuple[type[Payload], ...]
+    payloads: tuple[type[P], ...]
     external: bool
     direction: str
     description: str
@@ -60,7 +70,7 @@ LEADS_ACTIVITIES = Topic(
     producers=(PORTALS,),
     consumers=("registration",),
 )
-DEALS_CLOSED = Topic(
+DEALS_CLOSED: Topic[DealClosed | DealReversed] = Topic(
     "deals.closed",
     key="deal_id",
     payloads=(DealClosed, DealReversed),
@@ -141,7 +151,7 @@ DISPUTES_EVENTS = Topic(
     producers=("arbitration",),
     consumers=(PORTALS, "HQ"),
 )
-SETTLEMENTS_STATEMENTS = Topic(
+SETTLEMENTS_STATEMENTS: Topic[SettlementStatement | PaymentRetryRequested | PaymentFlagged] = Topic(
     "settlements.statements",
     key="deal_id",
     payloads=(SettlementStatement, PaymentRetryRequested, PaymentFlagged),
@@ -212,7 +222,7 @@ LEADS_TRANSITIONS = Topic(
     producers=("registration",),
     consumers=(),
 )
-TASKS_EVENTS = Topic(
+TASKS_EVENTS: Topic[TaskOpened | TaskClosed | TaskReminded] = Topic(
     "tasks.events",
     key="task_id",
     payloads=(TaskOpened, TaskClosed, TaskReminded),
@@ -223,7 +233,7 @@ TASKS_EVENTS = Topic(
     consumers=("registration",),
 )
 
-ALL_TOPICS: tuple[Topic, ...] = (
+ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_SUBMITTED,
     LEADS_ACTIVITIES,
     DEALS_CLOSED,
@@ -244,13 +254,13 @@ ALL_TOPICS: tuple[Topic, ...] = (
     LEADS_TRANSITIONS,
 )
 
-# The consuming services; each has a dead-letter topic of its own (its subscriptions are the consumer
-# groups <service>.<topic>).
-CONSUMER_GROUPS: tuple[str, ...] = ("registration", "dedup", "qualification", "arbitration", "settlement")
+# The consuming services (every service consumes); each has a dead-letter topic of its own (its
+# subscriptions are the consumer groups <service>.<topic>).
+CONSUMER_GROUPS: tuple[str, ...] = SERVICE_NAMES
 
 
-def dead_letter_topic(group: str) -> Topic:
-    return Topic(
+def dead_letter_topic(group: str) -> Topic[Payload]:
+    return Topic[Payload](
         f"deadletter.{group}",
         key="original key",
         payloads=(),
@@ -263,11 +273,11 @@ def dead_letter_topic(group: str) -> Topic:
     )
 
 
-def all_topics_with_dead_letters() -> tuple[Topic, ...]:
+def all_topics_with_dead_letters() -> tuple[Topic[Any], ...]:
     return ALL_TOPICS + tuple(dead_letter_topic(group) for group in CONSUMER_GROUPS)
 
 
-def by_name(name: str) -> Topic:
+def by_name(name: str) -> Topic[Any]:
     for topic in all_topics_with_dead_letters():
         if topic.name == name:
             return topic

@@ -11,16 +11,8 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 
-from referee_arbitration.app import build_runtime as build_arbitration
-from referee_arbitration.settings import ArbitrationSettings
-from referee_dedup.app import build_runtime as build_dedup
-from referee_dedup.settings import DedupSettings
 from referee_dedup.workflows.models import ReviewInput
-from referee_qualification.app import build_runtime as build_qualification
-from referee_qualification.settings import QualificationSettings
-from referee_registration.app import build_runtime as build_registration
 from referee_registration.inbox.usecases import TaskRefused
-from referee_registration.settings import RegistrationSettings
 from referee_registration.usecases import RegistrationUseCases
 from referee_registration.workflows.models import (
     ExtensionRequest,
@@ -30,13 +22,20 @@ from referee_registration.workflows.models import (
     LockInput,
     TransferOrder,
 )
-from referee_settlement.app import build_runtime as build_settlement
-from referee_settlement.settings import SettlementSettings
 from referee_shared.events.catalog import decode
-from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
-from referee_shared.topics import DEDUP_VERDICTS, LEADS_DECISIONS, LEADS_LOCKS, LEADS_TRANSITIONS, TASKS_EVENTS, Topic
+from referee_shared.services import SERVICES
+from referee_shared.topics import (
+    DEDUP_VERDICTS,
+    LEADS_DECISIONS,
+    LEADS_LOCKS,
+    LEADS_TRANSITIONS,
+    TASKS_EVENTS,
+    Topic,
+    dead_letter_topic,
+)
 
 
 class RecordingCompleter:
@@ -107,10 +106,10 @@ class InMemorySystem:
         use_cases: RegistrationUseCases = self.components["registration"]
         return use_cases
 
-    async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
+    async def publish(self, topic: Topic[P], event: Envelope[P], key: str | None = None) -> None:
         await self.publish_raw(topic, envelope_json(event), key)
 
-    async def publish_raw(self, topic: Topic, value: bytes, key: str | None = None) -> None:
+    async def publish_raw(self, topic: Topic[Any], value: bytes, key: str | None = None) -> None:
         await self.broker.publish(value, topic.name, key=key.encode() if key else None)
         await self.settle()
 
@@ -119,7 +118,7 @@ class InMemorySystem:
         while sum([await runtime.relay.publish_pending() for runtime in self.runtimes.values()]):
             pass
 
-    def events(self, topic: Topic) -> list[Envelope[Any]]:
+    def events(self, topic: Topic[Any]) -> list[Envelope[Any]]:
         return [decode(topic, raw) for raw in self.seen.get(topic.name, [])]
 
     def raw(self, topic_name: str) -> list[bytes]:
@@ -132,11 +131,7 @@ WATCHED = (
     TASKS_EVENTS.name,
     LEADS_LOCKS.name,
     LEADS_TRANSITIONS.name,
-    "deadletter.registration",
-    "deadletter.dedup",
-    "deadletter.qualification",
-    "deadletter.settlement",
-    "deadletter.arbitration",
+    *(dead_letter_topic(service.name).name for service in SERVICES),
 )
 
 
@@ -147,14 +142,16 @@ async def system(tmp_path: Path) -> AsyncIterator[InMemorySystem]:
     completer = RecordingCompleter()
     reviews = RecordingReviews()
     common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1}
+    # Each service's Temporal client replaced by a recording stand-in; the rest is the real service.
+    stand_ins: dict[str, dict[str, Any]] = {
+        "registration": {"locks": locks, "completer": completer},
+        "dedup": {"reviews": reviews},
+    }
     built_services = {
-        "registration": build_registration(
-            RegistrationSettings(**common), broker=broker, locks=locks, completer=completer
-        ),
-        "dedup": build_dedup(DedupSettings(**common), broker=broker, reviews=reviews),
-        "qualification": build_qualification(QualificationSettings(**common), broker=broker),
-        "arbitration": build_arbitration(ArbitrationSettings(**common), broker=broker),
-        "settlement": build_settlement(SettlementSettings(**common), broker=broker),
+        service.name: service.runtime_builder()(
+            service.settings_type()(**common), broker=broker, **stand_ins.get(service.name, {})
+        )
+        for service in SERVICES
     }
     runtimes = {name: runtime for name, (runtime, _) in built_services.items()}
     components = {name: parts for name, (_, parts) in built_services.items()}

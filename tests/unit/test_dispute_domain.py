@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import pytest
 
+from referee_arbitration.adapters.evidence import TrailFinding, TrailVerification
 from referee_arbitration.domain.chain import check_chain
-from referee_arbitration.domain.evidence import TrailFinding, TrailVerification
 from referee_arbitration.domain.figures import AcceptedRegistration, DisputeFact, Period, figures
 from referee_arbitration.domain.opening import contested_lead, refusal_before_evidence, refusal_on_evidence
 from referee_arbitration.domain.ruling import Bench, Parties, RulingRefused, draft_ruling, equal_shares

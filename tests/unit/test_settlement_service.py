@@ -2,6 +2,7 @@
 
 Temporal is stood in for by a recorder; the workflow's steps are driven here in the order the workflow
 runs them (tests/workflows covers the workflow itself, tests/integration the whole on real infrastructure).
+Long because it is one story (a deal's life through finance) told case by case over one in-memory system.
 """
 
 from __future__ import annotations
@@ -27,16 +28,16 @@ from referee_cli.main import app as cli
 from referee_settlement import api
 from referee_settlement.app import build_runtime
 from referee_settlement.domain.reconciliation import parse_period
-from referee_settlement.reports import Reports
 from referee_settlement.settings import SettlementSettings
 from referee_settlement.statements import Statements
+from referee_settlement.views.reports import Reports
 from referee_settlement.workflows.models import IssueRequest, PlanKind, PrepareRequest, ReverseRequest
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.catalog import decode
 from referee_shared.events.common import Channel
 from referee_shared.events.deals import DealOutcome
 from referee_shared.events.disputes import CreditShare, DisputeRuling, RulingOutcome
-from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.events.settlements import (
     PaymentFlagged,
     PaymentRetryRequested,
@@ -73,7 +74,7 @@ class SettlementSystem:
     reports: Reports
     seen: dict[str, list[bytes]] = field(default_factory=dict)
 
-    async def publish(self, topic: Topic, event: Envelope[Any] | bytes, key: str | None = None) -> None:
+    async def publish(self, topic: Topic[P], event: Envelope[P] | bytes, key: str | None = None) -> None:
         value = event if isinstance(event, bytes) else envelope_json(event)
         await self.broker.publish(value, topic.name, key=key.encode() if key else None)
         while await self.runtime.relay.publish_pending():

@@ -37,7 +37,7 @@ from referee_registration.workflows.scheduler import TemporalLockScheduler
 from referee_shared.clock import FixedClock
 from referee_shared.events.catalog import decode
 from referee_shared.events.common import Channel
-from referee_shared.events.envelope import Envelope, envelope_json
+from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.events.leads import DecisionOutcome, LockChange
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.settings import REPO_ROOT
@@ -56,7 +56,7 @@ class TimeSkippingSystem:
     clock: FixedClock
     seen: dict[str, list[bytes]]
 
-    async def publish(self, topic: Topic, event: Envelope[Any]) -> None:
+    async def publish(self, topic: Topic[P], event: Envelope[P]) -> None:
         now = await self.env.get_current_time()
         self.clock.set(now)
         # The in-memory broker stamps records like LogAppendTime does, from the (skipped) test time.
@@ -67,7 +67,7 @@ class TimeSkippingSystem:
         while sum([await runtime.relay.publish_pending() for runtime in self.runtimes]):
             pass
 
-    def events(self, topic: Topic) -> list[Envelope[Any]]:
+    def events(self, topic: Topic[Any]) -> list[Envelope[Any]]:
         return [decode(topic, raw) for raw in self.seen.get(topic.name, [])]
 
 

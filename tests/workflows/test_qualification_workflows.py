@@ -104,7 +104,7 @@ class Certificates:
         _, decision = await self.qualifications.standing(partner_id, product_line)
         return decision
 
-    async def emitted(self, topic: Topic) -> list[Envelope[Any]]:
+    async def emitted(self, topic: Topic[Any]) -> list[Envelope[Any]]:
         table = self.runtime.transactions.tables.outbox
         async with self.runtime.sessions() as session:
             rows = await session.execute(
@@ -115,7 +115,7 @@ class Certificates:
             return [decode(topic, row.value) for row in rows]
 
     async def wait_for(
-        self, topic: Topic, predicate: Callable[[Any], bool], *, count: int = 1, timeout: float = 15
+        self, topic: Topic[Any], predicate: Callable[[Any], bool], *, count: int = 1, timeout: float = 15
     ) -> list[Any]:
         """The payloads of ``topic`` matching ``predicate`` once there are ``count`` of them."""
         for _ in range(int(timeout / 0.05)):

@@ -137,6 +137,7 @@ async def building_materials(demo: DemoClient) -> None:
     for line in case_file.splitlines():
         if line.strip().startswith(("#", "verified", "EVIDENCE")):
             outcome(line.strip())
+    assert isinstance(task.payload, TaskOpened)  # the predicate chose an opened task
     await decide_in_inbox(
         demo,
         task.payload,
@@ -193,6 +194,7 @@ async def qualify(demo: DemoClient, partner: str, product_line: str, number: str
             and e.payload.details.get("submission_id") == str(submission.submission_id)
         ),
     )
+    assert isinstance(task.payload, TaskOpened)  # the predicate chose an opened task
     await decide_in_inbox(
         demo, task.payload, Role.REVIEWER, "compliance-zhao", "approve", "Licence checked with the issuing bureau."
     )
@@ -235,12 +237,14 @@ async def industrial_goods(demo: DemoClient) -> None:
         TASKS_EVENTS,
         lambda e: isinstance(e.payload, TaskOpened) and e.payload.task_id.startswith(f"settlement-{deal.deal_id}"),
     )
+    assert isinstance(task.payload, TaskOpened)  # the predicate chose an opened task
     await decide_in_inbox(demo, task.payload, Role.FINANCE, "finance-wu", "approve", "Contribution agreement on file.")
     issued = await demo.wait_for(
         SETTLEMENTS_STATEMENTS,
         lambda e: isinstance(e.payload, SettlementStatement) and e.payload.deal_id == deal.deal_id,
     )
-    statement: SettlementStatement = issued.payload
+    statement = issued.payload
+    assert isinstance(statement, SettlementStatement)
     outcome(f"statement to finance, distributable ¥{statement.distributable_amount:,}:")
     for line in statement.lines:
         outcome(f"  {line.party_id:<12} ¥{line.amount:>12,}  {line.rule}: {line.description}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -13,21 +12,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.catalog import UndecodableMessage, decode
-from referee_shared.events.envelope import Envelope, Payload, envelope_json, new_envelope
+from referee_shared.events.envelope import Envelope, P, envelope_json, new_envelope
+from referee_shared.services import SERVICES
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import ALL_TOPICS, Topic
 
 # The same variables deploy/services.sh starts the services with.
-SERVICE_PORTS = {
-    service: int(os.environ.get(f"{service.upper()}_PORT", default))
-    for service, default in (
-        ("registration", 8001),
-        ("dedup", 8002),
-        ("qualification", 8003),
-        ("arbitration", 8004),
-        ("settlement", 8005),
-    )
-}
+SERVICE_PORTS = {service.name: service.http_port() for service in SERVICES}
 
 
 class DemoClient:
@@ -37,7 +28,7 @@ class DemoClient:
         self.settings = settings
         self._producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
         self._consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
-        self._seen: list[tuple[Topic, bytes]] = []
+        self._seen: list[tuple[Topic[Any], bytes]] = []
         self._reader: asyncio.Task[None] | None = None
         self._arrived = asyncio.Condition()
 
@@ -76,18 +67,18 @@ class DemoClient:
                     self._seen.extend((by_name[r.topic], r.value) for r in records)
                 self._arrived.notify_all()
 
-    async def publish(self, topic: Topic, payload: Payload, key: str, producer: str = "partner-portal") -> None:
+    async def publish(self, topic: Topic[P], payload: P, key: str, producer: str = "partner-portal") -> None:
         envelope = new_envelope(payload, producer=producer, occurred_at=datetime.now(UTC))
         await self._producer.send_and_wait(
             topic.full_name(self.settings.topic_prefix), envelope_json(envelope), key=key.encode()
         )
 
     async def wait_for(
-        self, topic: Topic, predicate: Callable[[Envelope[Any]], bool], wait_seconds: float = 60
-    ) -> Envelope[Any]:
+        self, topic: Topic[P], predicate: Callable[[Envelope[P]], bool], wait_seconds: float = 60
+    ) -> Envelope[P]:
         """The first event of ``topic`` (published after the demo started) that satisfies ``predicate``."""
 
-        def found() -> Envelope[Any] | None:
+        def found() -> Envelope[P] | None:
             for seen_topic, raw in self._seen:
                 if seen_topic is topic:
                     try:

@@ -15,7 +15,6 @@ from referee_shared.auth import Principal, Role, require
 from referee_shared.events.common import Attachment, PartyId
 from referee_shared.events.disputes import CreditShare, DisputeOpened, OpenedBy
 
-from .casefile_text import render_case_file
 from .domain.figures import FigureRow, Period
 from .domain.ruling import CHOICES
 from .domain.status import DisputeStatus
@@ -24,7 +23,8 @@ from .usecases.access import Refused
 from .usecases.casefiles import CaseFiles
 from .usecases.opening import Opening
 from .usecases.participation import Participation
-from .views import CaseFileView, DisputeSummary
+from .views.casefile_text import render_case_file
+from .views.disputes import CaseFileView, DisputeSummary
 
 
 class OpenRequest(BaseModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from referee_shared.events.disputes import DisputeOpened
 from referee_shared.events.envelope import Envelope
+from referee_shared.events.leads import LeadDecision, LeadSubmitted
 from referee_shared.kafka.consumer import Delivery, EventConsumer
 from referee_shared.topics import DISPUTES_OPENED, LEADS_DECISIONS, LEADS_SUBMITTED
 
@@ -13,13 +13,13 @@ from .usecases.registrations import Registrations
 
 
 def register_handlers(consumer: EventConsumer, opening: Opening, registrations: Registrations) -> None:
-    async def on_opened(event: Envelope[Any], _delivery: Delivery) -> None:
+    async def on_opened(event: Envelope[DisputeOpened], _delivery: Delivery) -> None:
         await opening.opened(event)
 
-    async def on_submitted(event: Envelope[Any], _delivery: Delivery) -> None:
+    async def on_submitted(event: Envelope[LeadSubmitted], _delivery: Delivery) -> None:
         await registrations.submitted(event)
 
-    async def on_decided(event: Envelope[Any], _delivery: Delivery) -> None:
+    async def on_decided(event: Envelope[LeadDecision], _delivery: Delivery) -> None:
         await registrations.decided(event)
 
     consumer.on(DISPUTES_OPENED, on_opened)

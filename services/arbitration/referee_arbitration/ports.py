@@ -7,7 +7,7 @@ from uuid import UUID
 
 from referee_shared.events.tasks import TaskDecision
 
-from .domain.evidence import EvidenceBundle, Verdict
+from .adapters.evidence import EvidenceBundle, Verdict
 from .workflows.models import AppealFiled, DisputeCase
 
 

@@ -14,15 +14,15 @@ from referee_shared.auth import Principal, Role, require
 from referee_shared.events.checks import MatchReason
 from referee_shared.events.common import CustomerIdentity, PartyId
 from referee_shared.outbox import Transactions
-from referee_shared.rules.dedup import DedupRules, SliceBy
+from referee_shared.rules.dedup import DedupRules
 
 from .domain.linking import explain
 from .domain.matching import Thresholds, find_matches
 from .domain.profile import profile
-from .domain.slices import claim_key, slice_of
 from .index_sync import profile_of, record_of
-from .store import CustomerRepository, SliceBinding
+from .store import CustomerRepository
 from .usecases import Dedup
+from .usecases.bindings import CustomerNotFound, NoSliceNamed, SliceBindings
 
 
 class VerdictView(BaseModel):
@@ -81,6 +81,7 @@ ADMIN = Depends(require(Role.ADMIN))
 
 def build_router(transactions: Transactions, dedup: Dedup) -> APIRouter:
     router = APIRouter(tags=["dedup"])
+    bindings = SliceBindings(transactions)
 
     @router.get("/verdicts", summary="Every dedup verdict on a lead, oldest first, with its explanation")
     async def verdicts(lead_id: Annotated[UUID, Query()], _who: Annotated[Principal, READERS]) -> list[VerdictView]:
@@ -136,24 +137,13 @@ def build_router(transactions: Transactions, dedup: Dedup) -> APIRouter:
     async def bind(
         customer_key: str, department: str, binding: Binding, who: Annotated[Principal, ADMIN]
     ) -> dict[str, str]:
-        async with transactions.begin() as tx:
-            customers = CustomerRepository(tx.session)
-            if await customers.get(customer_key) is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "no such customer")
-            known = [b.slice for b in await customers.bindings(customer_key)]
-            name = slice_of(SliceBy.DEPARTMENT, department, known)
-            if name is None or name == "*":
-                raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "name a department to bind")
-            await customers.bind(
-                SliceBinding(
-                    customer_key=customer_key,
-                    slice=name,
-                    partner_id=binding.partner_id,
-                    bound_by=who.subject,
-                    bound_at=tx.clock.now(),
-                )
-            )
-        return {"claim_key": claim_key(customer_key, name), "slice": name, "partner_id": binding.partner_id}
+        try:
+            bound = await bindings.bind(customer_key, department, binding.partner_id, bound_by=who.subject)
+        except CustomerNotFound as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such customer") from exc
+        except NoSliceNamed as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "name a department to bind") from exc
+        return {"claim_key": bound.claim_key, "slice": bound.slice, "partner_id": bound.partner_id}
 
     @router.post("/matches", summary="Dry run: which known customers a customer would match, and why")
     async def matches(identity: CustomerIdentity, _who: Annotated[Principal, READERS]) -> list[MatchView]:

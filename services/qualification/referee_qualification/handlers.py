@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from referee_shared.events.checks import QualificationCheckRequested
 from referee_shared.events.envelope import Envelope
+from referee_shared.events.qualifications import QualificationSubmitted
 from referee_shared.kafka.consumer import Delivery, EventConsumer
 from referee_shared.topics import QUALIFICATION_CHECKS, QUALIFICATIONS_SUBMITTED
 
@@ -12,10 +12,10 @@ from .usecases import Qualifications
 
 
 def register_handlers(consumer: EventConsumer, qualifications: Qualifications) -> None:
-    async def on_check(event: Envelope[Any], _delivery: Delivery) -> None:
+    async def on_check(event: Envelope[QualificationCheckRequested], _delivery: Delivery) -> None:
         await qualifications.check(event)
 
-    async def on_submitted(event: Envelope[Any], _delivery: Delivery) -> None:
+    async def on_submitted(event: Envelope[QualificationSubmitted], _delivery: Delivery) -> None:
         await qualifications.submitted(event)
 
     consumer.on(QUALIFICATION_CHECKS, on_check)

@@ -11,7 +11,7 @@ from referee_shared.clock import Clock
 from referee_shared.http import build_http_app
 from referee_shared.runtime import ServiceRuntime
 
-from . import api, evidence_api, funnel_api
+from .api import evidence, funnel, leads
 from .handlers import register_handlers
 from .inbox import api as inbox_api
 from .inbox.handlers import register_handlers as register_inbox_handlers
@@ -72,9 +72,9 @@ def build_app(runtime: ServiceRuntime, use_cases: RegistrationUseCases) -> FastA
     return build_http_app(
         runtime,
         [
-            api.build_router(runtime.transactions, use_cases),
-            funnel_api.build_router(use_cases.funnel, runtime.clock),
-            evidence_api.build_router(use_cases.evidence),
+            leads.build_router(runtime.transactions, use_cases),
+            funnel.build_router(use_cases.funnel, runtime.clock),
+            evidence.build_router(use_cases.evidence),
             inbox_api.build_router(use_cases.inbox),
         ],
         title="Referee registration",

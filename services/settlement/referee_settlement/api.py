@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from referee_shared.auth import Principal, Role, require
 
 from .domain.reconciliation import to_csv
-from .reports import DealView, ReconciliationView, Reports, reconciliation_view
+from .views.reports import DealView, ReconciliationView, Reports, reconciliation_view
 
 # At module level: FastAPI resolves these (postponed) annotations in the module's namespace.
 FinanceOnly = Annotated[Principal, Depends(require(Role.FINANCE))]

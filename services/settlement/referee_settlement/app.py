@@ -16,11 +16,11 @@ from . import api
 from .handlers import register_handlers
 from .metrics import GAUGES
 from .ports import SettlementWorkflows
-from .reports import Reports
 from .settings import SettlementSettings
 from .statements import Statements
 from .store import messaging
 from .usecases import Settlement
+from .views.reports import Reports
 from .workflows.activities import SettlementActivities
 from .workflows.settlement import SettlementWorkflow
 from .workflows.starter import TemporalSettlementWorkflows

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from referee_shared.events.deals import DealClosed, DealReversed
+from referee_shared.events.disputes import DisputeRuling
 from referee_shared.events.envelope import Envelope
+from referee_shared.events.settlements import SettlementPayment
 from referee_shared.kafka.consumer import Delivery, EventConsumer
 from referee_shared.topics import DEALS_CLOSED, DISPUTES_RULINGS, SETTLEMENTS_PAYMENTS
 
@@ -12,13 +13,13 @@ from .usecases import Settlement
 
 
 def register_handlers(consumer: EventConsumer, settlement: Settlement) -> None:
-    async def on_deal(event: Envelope[Any], _delivery: Delivery) -> None:
+    async def on_deal(event: Envelope[DealClosed | DealReversed], _delivery: Delivery) -> None:
         await settlement.deal_event(event)
 
-    async def on_ruling(event: Envelope[Any], _delivery: Delivery) -> None:
+    async def on_ruling(event: Envelope[DisputeRuling], _delivery: Delivery) -> None:
         await settlement.ruling(event)
 
-    async def on_payment(event: Envelope[Any], _delivery: Delivery) -> None:
+    async def on_payment(event: Envelope[SettlementPayment], _delivery: Delivery) -> None:
         await settlement.payment(event)
 
     consumer.on(DEALS_CLOSED, on_deal)

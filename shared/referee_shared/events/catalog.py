@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import cast
 
 from pydantic import ValidationError
 
 from ..topics import Topic
-from .envelope import Envelope, Payload
+from .envelope import Envelope, P, Payload
 
 
 class UndecodableMessage(Exception):
@@ -28,7 +28,7 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts) + more
 
 
-def decode(topic: Topic, raw: bytes) -> Envelope[Any]:
+def decode(topic: Topic[P], raw: bytes) -> Envelope[P]:
     """Parse and validate a message of ``topic``; raise UndecodableMessage saying what is wrong."""
     try:
         document = json.loads(raw)
@@ -37,13 +37,13 @@ def decode(topic: Topic, raw: bytes) -> Envelope[Any]:
     if not isinstance(document, dict):
         raise UndecodableMessage("not a JSON object")
     event_type, version = document.get("type"), document.get("schema_version")
-    candidates = [p for p in topic.payloads if p.event_type == event_type]
+    candidates: list[type[Payload]] = [p for p in topic.payloads if p.event_type == event_type]
     if not candidates:
         known = ", ".join(sorted(p.event_type for p in topic.payloads))
         raise UndecodableMessage(f"unknown event type {event_type!r} on {topic.name}; expected one of: {known}")
     model = _version(candidates, str(event_type), version)
     try:
-        return Envelope[model].model_validate(document)  # type: ignore[valid-type]
+        return cast(Envelope[P], Envelope[model].model_validate(document))  # type: ignore[valid-type]
     except ValidationError as exc:
         raise UndecodableMessage(f"invalid {event_type} v{version}: {_describe(exc)}") from exc
 

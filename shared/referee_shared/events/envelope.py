@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeGuard, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -18,10 +18,12 @@ class Payload(BaseModel):
     schema_version: ClassVar[int] = 1
 
 
+# Covariant: an envelope is frozen, so an Envelope[DealClosed] is an Envelope[DealClosed | DealReversed].
+P_co = TypeVar("P_co", bound=Payload, covariant=True)
 P = TypeVar("P", bound=Payload)
 
 
-class Envelope(BaseModel, Generic[P]):
+class Envelope(BaseModel, Generic[P_co]):
     """Identity, type, version, time and provenance of one message, around its payload."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -32,7 +34,7 @@ class Envelope(BaseModel, Generic[P]):
     occurred_at: AwareDatetime = Field(description="when the producer says it happened (UTC)")
     producer: str = Field(min_length=1, description="the system or service that wrote the event")
     correlation_id: str = Field(min_length=1, description="ties together every event of one flow")
-    payload: P
+    payload: P_co
 
 
 def new_envelope(
@@ -55,6 +57,11 @@ def new_envelope(
         correlation_id=correlation_id or str(eid),
         payload=payload,
     )
+
+
+def carries(event: Envelope[Any], kind: type[P]) -> TypeGuard[Envelope[P]]:
+    """True if ``event`` carries a ``kind`` payload; narrows an envelope of a topic with several kinds."""
+    return isinstance(event.payload, kind)
 
 
 def envelope_json(envelope: Envelope[Any]) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -10,7 +11,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from ..topics import Topic, all_topics_with_dead_letters
 
 
-async def create_topics(bootstrap: str, prefix: str = "", topics: tuple[Topic, ...] | None = None) -> list[str]:
+async def create_topics(bootstrap: str, prefix: str = "", topics: tuple[Topic[Any], ...] | None = None) -> list[str]:
     """Create missing topics; returns the names created. Existing topics are left as they are."""
     wanted = topics or all_topics_with_dead_letters()
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)

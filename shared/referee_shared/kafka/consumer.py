@@ -31,7 +31,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from ..clock import Clock
 from ..events.catalog import UndecodableMessage, decode
-from ..events.envelope import Envelope
+from ..events.envelope import Envelope, P
 from ..observability import tracing
 from ..observability.metrics import CONSUMER_LAG, DEAD_LETTERS, HANDLER_SECONDS, MESSAGES, reason_code
 from ..topics import Topic, dead_letter_topic
@@ -108,10 +108,12 @@ class EventConsumer:
         self._traced = traced
         self._attempts: dict[tuple[str, int, int], int] = {}
         self.dead_letter_topic = dead_letter_topic(group).full_name(topic_prefix)
-        self.subscriptions: list[Topic] = []
+        self.subscriptions: list[Topic[Any]] = []
 
-    def on(self, topic: Topic, handler: Handler) -> None:
+    def on(self, topic: Topic[P], handler: Callable[[Envelope[P], Delivery], Awaitable[None]]) -> None:
         """Deliver every valid message of ``topic`` to ``handler``, in order within a partition.
+
+        The handler's type is checked against the topic's payloads: it receives ``Envelope[P]``.
 
         Each subscription is its own consumer group (``<service>.<topic>``): instances of a service
         share a topic's partitions, and joining one subscription never rebalances the others.
@@ -132,7 +134,7 @@ class EventConsumer:
             description=topic.description,
         )(consume)
 
-    async def _consume_batch(self, topic: Topic, handler: Handler, msg: KafkaMessage) -> None:
+    async def _consume_batch(self, topic: Topic[Any], handler: Handler, msg: KafkaMessage) -> None:
         partitions: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
         for record in msg.raw_message:
             partitions.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
@@ -161,7 +163,7 @@ class EventConsumer:
         for tp, offset in retry.items():
             consumer.seek(tp, offset)
 
-    async def _observed(self, topic: Topic, handler: Handler, record: ConsumerRecord[Any, Any]) -> bool:
+    async def _observed(self, topic: Topic[Any], handler: Handler, record: ConsumerRecord[Any, Any]) -> bool:
         """``consume_record``, timed and traced, with the message's ids on every log line it causes."""
         headers = _headers(record)
         ids = {name.replace("-", "_"): headers[name] for name in ("correlation-id", "event-id") if name in headers}
@@ -179,7 +181,7 @@ class EventConsumer:
         MESSAGES.labels(self.group, topic.name, "handled" if finished else "retried").inc()
         return finished
 
-    async def consume_record(self, topic: Topic, handler: Handler, record: ConsumerRecord[Any, Any]) -> bool:
+    async def consume_record(self, topic: Topic[Any], handler: Handler, record: ConsumerRecord[Any, Any]) -> bool:
         """Handle one record; False when it must be read again (after the backoff this call waited)."""
         position = (record.topic, record.partition, record.offset)
         try:

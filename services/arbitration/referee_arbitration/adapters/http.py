@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from referee_shared.auth import Role, issue_token
 from referee_shared.clock import Clock
 
-from ..domain.evidence import EvidenceBundle, Verdict
+from ..adapters.evidence import EvidenceBundle, Verdict
 from ..ports import EvidenceUnavailable, EvidenceUnreadable
 
 SERVICE_SUBJECT = "arbitration"

@@ -1,21 +1,22 @@
 """Checking an evidence bundle's hash chain independently of the service that produced it.
 
-Each record's hash is SHA-256 over the canonical JSON of its fields and the previous record's hash
-(docs/registration.md). Arbitration recomputes every hash and link itself, and also reads what
-registration's own verification found: a case is flagged if either sees a break.
+Each record's hash is taken over the canonical JSON of its fields and the previous record's hash, as
+``referee_shared.evidence_spec`` specifies (docs/registration.md). Arbitration recomputes every hash
+and link with its own code over that one specification, and also reads what registration's own
+verification found: a case is flagged if either sees a break.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from .evidence import EvidenceBundle, TrailRecord
+from referee_shared.evidence_spec import GENESIS, HASH_ALGORITHM, HASHED_FIELDS, canonical_json, timestamp
 
-GENESIS = "0" * 64
+from .trail import EvidenceBundle, TrailRecord
+
+__all__ = ["GENESIS", "ChainCheck", "canonical_json", "check_chain", "hashed_fields", "record_hash"]
 
 
 @dataclass(frozen=True)
@@ -26,32 +27,16 @@ class ChainCheck:
     findings: list[str] = field(default_factory=list)
 
 
-def timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-
-
 def record_hash(chain: str, record: TrailRecord) -> str:
     """The hash a record must carry: its fields (not its position) and its link to the previous one."""
-    return hashlib.sha256(canonical_json(hashed_fields(chain, record))).hexdigest()
+    return hashlib.new(HASH_ALGORITHM, canonical_json(hashed_fields(chain, record))).hexdigest()
 
 
 def hashed_fields(chain: str, record: TrailRecord) -> dict[str, Any]:
-    return {
-        "record_id": record.record_id,
-        "chain": chain,
-        "recorded_at": timestamp(record.recorded_at),
-        "actor": record.actor,
-        "kind": record.kind,
-        "lead_id": record.lead_id,
-        "content": record.content,
-        "rule_set": record.rule_set,
-        "rule_version": record.rule_version,
-        "prev_hash": record.prev_hash,
-    }
+    """The record's values under the specification's field names; the chain is the bundle's, the time textual."""
+    values = {name: getattr(record, name, None) for name in HASHED_FIELDS}
+    values["chain"], values["recorded_at"] = chain, timestamp(record.recorded_at)
+    return values
 
 
 def describe(record: TrailRecord) -> str:

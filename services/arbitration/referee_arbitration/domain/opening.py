@@ -11,7 +11,7 @@ from uuid import UUID
 
 from referee_shared.events.disputes import DisputeOpened, OpenedBy
 
-from .evidence import EvidenceBundle, TrailLead
+from .trail import EvidenceBundle, TrailLead
 
 PARTY_RECORD_KINDS = frozenset({"registered", "activity"})
 """Trail records that show a partner dealt with the customer itself: its registrations and follow-ups."""

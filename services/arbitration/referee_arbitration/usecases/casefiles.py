@@ -12,7 +12,7 @@ from referee_shared.regions import UNKNOWN_REGION
 from ..domain.figures import AcceptedRegistration, DisputeFact, FigureRow, Period, figures
 from ..domain.status import DisputeStatus
 from ..store import DisputeRepository, RegistrationRepository
-from ..views import CaseFileView, DisputeSummary, case_file_view
+from ..views.disputes import CaseFileView, DisputeSummary, case_file_view
 from .access import Refused, is_staff, may_see
 from .gathering import case_evidence
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ..adapters.evidence import EvidenceBundle, Verdict
 from ..domain.chain import ChainCheck, check_chain
-from ..domain.evidence import EvidenceBundle, Verdict
 from ..ports import EvidenceSource, EvidenceUnavailable, EvidenceUnreadable, VerdictSource
 from ..store import Dispute
 

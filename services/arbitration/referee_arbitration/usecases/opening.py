@@ -7,7 +7,6 @@ is stored, published on disputes.events with its reason, and returned to an HTTP
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -21,10 +20,11 @@ from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.rules.ruleset import RuleSet
 from referee_shared.settings import ServiceSettings
 
+from ..adapters.evidence import EvidenceBundle
 from ..domain.deadlines import first_level_due, statements_until
-from ..domain.evidence import EvidenceBundle, TrailLead
 from ..domain.opening import Refusal, contested_lead, refusal_before_evidence, refusal_on_evidence, subject_of
 from ..domain.status import DisputeStatus
+from ..domain.trail import TrailLead
 from ..ports import DisputeWorkflows
 from ..store import Dispute, DisputeRepository, RegistrationRepository
 from ..workflows.models import DISPUTE_WORKFLOW_KIND, DisputeCase
@@ -47,7 +47,7 @@ class Opening:
         self._workflows = workflows
         self._settings = settings
 
-    async def opened(self, event: Envelope[Any]) -> None:
+    async def opened(self, event: Envelope[DisputeOpened]) -> None:
         await self.open(event.payload, correlation_id=event.correlation_id, event_id=event.event_id)
 
     async def open(self, opened: DisputeOpened, *, correlation_id: str, event_id: UUID | None = None) -> Dispute:

@@ -3,8 +3,6 @@ and whether they were accepted (from leads.decisions). Disputes are counted agai
 
 from __future__ import annotations
 
-from typing import Any
-
 from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import LeadDecision, LeadSubmitted
 from referee_shared.outbox import Transactions
@@ -19,8 +17,8 @@ class Registrations:
     def __init__(self, transactions: Transactions) -> None:
         self._tx = transactions
 
-    async def submitted(self, event: Envelope[Any]) -> None:
-        submitted: LeadSubmitted = event.payload
+    async def submitted(self, event: Envelope[LeadSubmitted]) -> None:
+        submitted = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
@@ -28,8 +26,8 @@ class Registrations:
             seen.partner_id, seen.channel = submitted.partner_id, submitted.channel.value
             seen.product_line, seen.region = submitted.product_line, region_key(submitted.customer)
 
-    async def decided(self, event: Envelope[Any]) -> None:
-        decision: LeadDecision = event.payload
+    async def decided(self, event: Envelope[LeadDecision]) -> None:
+        decision = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from referee_shared.events.checks import DedupRequested
 from referee_shared.events.envelope import Envelope
+from referee_shared.events.leads import LockChanged
 from referee_shared.events.tasks import TaskClosed, TaskOpened
 from referee_shared.outbox import Transactions
 from referee_shared.rules.rulebook import RuleBook
@@ -33,10 +33,10 @@ class Dedup:
         self.claims = Claims(transactions, rules, self.reviews, self.follower)
         self.lock_changes = LockChanges(transactions)
 
-    async def check(self, event: Envelope[Any]) -> None:
+    async def check(self, event: Envelope[DedupRequested]) -> None:
         await self.claims.check(event)
 
-    async def lock_changed(self, event: Envelope[Any]) -> None:
+    async def lock_changed(self, event: Envelope[LockChanged]) -> None:
         await self.lock_changes.apply(event)
 
     async def open_task(self, opened: TaskOpened) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from referee_shared.events.checks import DedupRequested
 from referee_shared.events.envelope import Envelope
@@ -34,9 +33,9 @@ class Claims:
         self._reviews = reviews
         self._follower = follower
 
-    async def check(self, event: Envelope[Any]) -> None:
+    async def check(self, event: Envelope[DedupRequested]) -> None:
         """Decide a claim: duplicate of a protected customer, refused by a rule, held for review, or the first."""
-        request: DedupRequested = event.payload
+        request = event.payload
         written: list[Customer] = []
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):

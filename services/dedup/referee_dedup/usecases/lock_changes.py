@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import LockChange, LockChanged
 from referee_shared.outbox import Transactions
@@ -16,9 +14,9 @@ class LockChanges:
     def __init__(self, transactions: Transactions) -> None:
         self._tx = transactions
 
-    async def apply(self, event: Envelope[Any]) -> None:
+    async def apply(self, event: Envelope[LockChanged]) -> None:
         """Follow a lock's change on the claim it protects; a change of another lead's lock is ignored."""
-        change: LockChanged = event.payload
+        change = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return

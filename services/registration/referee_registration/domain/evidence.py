@@ -2,20 +2,21 @@
 
 Every record's hash covers its own fields and the hash of the record before it, so changing,
 removing or reordering any record breaks a link that the verifier finds. Anyone holding a bundle
-can re-run the same computation (see docs/registration.md); nothing here needs the database.
+can re-run the same computation (see docs/registration.md); nothing here needs the database. What a
+hash covers, its canonical form and its algorithm are specified once in ``referee_shared.evidence_spec``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-GENESIS = "0" * 64
-"""The previous hash of a chain's first record."""
+from referee_shared.evidence_spec import GENESIS, HASH_ALGORITHM, HASHED_FIELDS, canonical_json, timestamp
+
+__all__ = ["GENESIS", "canonical_json", "timestamp"]  # re-exported for the chain's readers in this service
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,6 @@ class Entry:
         return f"record #{self.seq} ({self.kind} by {self.actor} at {timestamp(self.recorded_at)}, id {self.record_id})"
 
 
-def timestamp(moment: datetime) -> str:
-    """The one textual form of a time inside hashes: UTC, ISO 8601, microseconds."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the same document always gives the same bytes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-
-
 def digest(
     *,
     record_id: str,
@@ -62,8 +53,8 @@ def digest(
     rule_version: int | None,
     prev_hash: str,
 ) -> str:
-    """SHA-256 (hex) of a record's canonical form; the position number is not hashed, the link is."""
-    document = {
+    """The hash (hex) of a record's canonical form; the position number is not hashed, the link is."""
+    values = {
         "record_id": record_id,
         "chain": chain,
         "recorded_at": timestamp(recorded_at),
@@ -75,7 +66,8 @@ def digest(
         "rule_version": rule_version,
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(canonical_json(document)).hexdigest()
+    document = {name: values[name] for name in HASHED_FIELDS}
+    return hashlib.new(HASH_ALGORITHM, canonical_json(document)).hexdigest()
 
 
 def seal(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from referee_shared.auth import Principal, Role
 from referee_shared.events.envelope import Envelope
@@ -44,7 +44,7 @@ class Inbox:
         self._tx = transactions
         self._completer = completer
 
-    async def record(self, event: Envelope[Any]) -> None:
+    async def record(self, event: Envelope[TaskOpened | TaskClosed | TaskReminded]) -> None:
         """Keep the inbox in step with tasks.events: open tasks appear, reminders mark them (over)due,
         closed ones leave the open list."""
         async with self._tx.begin() as tx:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..inbox.usecases import Inbox
-from .evidence import EvidenceQueries
+from ..views.evidence import EvidenceQueries
+from ..views.funnel import Funnel
 from .followup import FollowUps
-from .funnel import Funnel
 from .intake import Registration
 from .locks import LockKeeping
 from .sales import SalesProgress

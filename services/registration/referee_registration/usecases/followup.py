@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import LeadActivity
 from referee_shared.kafka.consumer import Unprocessable
 from referee_shared.outbox import Transactions
+from referee_shared.topics import LEADS_ACTIVITIES
 
 from ..domain.evidence import RecordKind
 from ..ports import LockScheduler
 from ..store import LeadRepository
 from ..workflows.models import FollowUp
+from .locks import LeadNotFound
 from .recording import CONSUMER, append_evidence, iso
 
 
@@ -27,9 +30,19 @@ class FollowUps:
         self._tx = transactions
         self._locks = locks
 
-    async def record(self, event: Envelope[Any], received_at: datetime) -> None:
+    async def report(self, lead_id: UUID, partner: str | None, details: dict[str, Any]) -> None:
+        """A follow-up reported over HTTP goes onto leads.activities under the lead's own partner (never the
+        caller's word); ``partner`` limits the caller to its own leads, None for an admin."""
+        async with self._tx.begin() as tx:
+            lead = await LeadRepository(tx.session).get(lead_id)
+            if lead is None or (partner is not None and lead.partner_id != partner):
+                raise LeadNotFound(lead_id)
+            activity = LeadActivity(lead_id=lead_id, partner_id=lead.partner_id, **details)
+            await tx.emit(LEADS_ACTIVITIES, str(lead_id), activity)
+
+    async def record(self, event: Envelope[LeadActivity], received_at: datetime) -> None:
         """Chain the activity at the system's receipt time; a partner's own clock is kept but never used."""
-        activity: LeadActivity = event.payload
+        activity = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return

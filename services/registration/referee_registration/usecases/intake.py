@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from referee_shared.events.checks import (
@@ -22,7 +21,7 @@ from referee_shared.outbox import Transaction, Transactions
 from referee_shared.regions import region_key
 from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.settings import ServiceSettings
-from referee_shared.topics import DEDUP_REQUESTS, LEADS_DECISIONS, QUALIFICATION_CHECKS
+from referee_shared.topics import DEDUP_REQUESTS, LEADS_DECISIONS, LEADS_SUBMITTED, QUALIFICATION_CHECKS
 
 from ..domain.evidence import RecordKind
 from ..domain.lifecycle import LeadStatus
@@ -53,9 +52,15 @@ class Registration:
         self._rules = rules
         self._locks = locks
 
-    async def receive(self, event: Envelope[Any], received_at: datetime) -> None:
+    async def submit(self, submission: LeadSubmitted) -> None:
+        """A submission over HTTP goes onto leads.submitted and is received from there like any partner's:
+        the broker's append time, not the request's, decides who was first."""
+        async with self._tx.begin() as tx:
+            await tx.emit(LEADS_SUBMITTED, str(submission.lead_id), submission)
+
+    async def receive(self, event: Envelope[LeadSubmitted], received_at: datetime) -> None:
         """Record a submission at the system's time and ask qualification whether the partner may register it."""
-        submitted: LeadSubmitted = event.payload
+        submitted = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
@@ -88,9 +93,9 @@ class Registration:
                 correlation_id=lead.correlation_id,
             )
 
-    async def qualification_verdict(self, event: Envelope[Any]) -> None:
+    async def qualification_verdict(self, event: Envelope[QualificationVerdict]) -> None:
         """A qualified partner's claim goes on to dedup; an unqualified one is refused at once (red card)."""
-        verdict: QualificationVerdict = event.payload
+        verdict = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
@@ -117,12 +122,12 @@ class Registration:
                 correlation_id=lead.correlation_id,
             )
 
-    async def dedup_verdict(self, event: Envelope[Any]) -> None:
+    async def dedup_verdict(self, event: Envelope[DedupVerdict]) -> None:
         """Dedup had the last word on the claim: accept and lock, reject as a duplicate, or hold.
 
         A held lead gets a second verdict once a reviewer decided the possible duplicate.
         """
-        verdict: DedupVerdict = event.payload
+        verdict = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return

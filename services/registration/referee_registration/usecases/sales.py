@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 from uuid import UUID
 
 from referee_shared.events.deals import DealClosed, DealOutcome
@@ -55,9 +54,9 @@ class SalesProgress:
             await self._end(tx, lead, LeadStatus.WITHDRAWN, actor=actor, reason=reason or "withdrawn by the partner")
             return lead
 
-    async def deal_closed(self, event: Envelope[Any]) -> None:
+    async def deal_closed(self, event: Envelope[DealClosed]) -> None:
         """Won completes the lock, lost releases it; the same deal reported again changes nothing."""
-        deal: DealClosed = event.payload
+        deal = event.payload
         target = LeadStatus.WON if deal.outcome is DealOutcome.WON else LeadStatus.LOST
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):

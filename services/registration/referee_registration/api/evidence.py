@@ -16,9 +16,9 @@ from fastapi.responses import PlainTextResponse
 
 from referee_shared.auth import Role, require
 
-from .evidence_text import render_bundle
-from .usecases.evidence import EvidenceBundle, EvidenceQueries, TrailNotFound, VerificationView
-from .usecases.locks import LeadNotFound
+from ..usecases.locks import LeadNotFound
+from ..views.evidence import EvidenceBundle, EvidenceQueries, TrailNotFound, VerificationView
+from ..views.evidence_text import render_bundle
 
 
 class BundleFormat(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .views import CaseFileView
+from .disputes import CaseFileView
 
 STAGES = {
     "first_level": "first-level review (regional reviewer)",

@@ -12,8 +12,8 @@ from referee_shared.outbox import Transactions
 
 from ..domain.evidence import Entry, Verification, verify
 from ..store import EvidenceRepository, LeadRepository
-from .locks import LeadNotFound
-from .recording import chain_of
+from ..usecases.locks import LeadNotFound
+from ..usecases.recording import chain_of
 
 
 class TrailNotFound(Exception):

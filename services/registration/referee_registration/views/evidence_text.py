@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from .domain.evidence import RecordKind
-from .usecases.evidence import EvidenceBundle, RecordView, VerificationView
+from ..domain.evidence import RecordKind
+from .evidence import EvidenceBundle, RecordView, VerificationView
 
 
 def render_bundle(bundle: EvidenceBundle) -> str:

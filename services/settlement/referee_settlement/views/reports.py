@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referee_shared.events.settlements import StatementKind
 
-from .domain.payments import LineStatus
-from .domain.reconciliation import Bucket, LineRow, Reconciliation, parse_period, reconcile
-from .domain.states import StatementStatus
-from .store import SettlementRepository
+from ..domain.payments import LineStatus
+from ..domain.reconciliation import Bucket, LineRow, Reconciliation, parse_period, reconcile
+from ..domain.states import StatementStatus
+from ..store import SettlementRepository
 
 
 class LineView(BaseModel):

@@ -9,25 +9,24 @@ from __future__ import annotations
 import hashlib
 import logging
 from decimal import Decimal
-from typing import Any
 
 from referee_shared.events.deals import DealClosed, DealOutcome, DealReversed
 from referee_shared.events.disputes import DisputeRuling, RulingOutcome
-from referee_shared.events.envelope import Envelope
+from referee_shared.events.envelope import Envelope, carries
 from referee_shared.events.settlements import PaymentFlagged, PaymentRetryRequested, PaymentStatus, SettlementPayment
 from referee_shared.kafka.consumer import Unprocessable
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.topics import SETTLEMENTS_STATEMENTS
 
-from .domain import payments
-from .domain.credit import SettlementError
-from .domain.payments import Action, LinePayment, LineStatus, PaymentRefused
-from .domain.split import split_deal
-from .domain.states import DealStatus, StatementStatus
-from .ports import SettlementWorkflows
-from .records import deal_terms
-from .store import CreditRuling, Deal, PaymentReport, SettlementRepository, Statement, StatementLine
+from ..domain import payments
+from ..domain.credit import SettlementError
+from ..domain.payments import Action, LinePayment, LineStatus, PaymentRefused
+from ..domain.split import split_deal
+from ..domain.states import DealStatus, StatementStatus
+from ..ports import SettlementWorkflows
+from ..records import deal_terms
+from ..store import CreditRuling, Deal, PaymentReport, SettlementRepository, Statement, StatementLine
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +39,15 @@ class Settlement:
         self._rules = rules
         self._workflows = workflows
 
-    async def deal_event(self, event: Envelope[Any]) -> None:
-        if isinstance(event.payload, DealClosed):
+    async def deal_event(self, event: Envelope[DealClosed | DealReversed]) -> None:
+        if carries(event, DealClosed):
             await self.closed(event)
-        else:
+        elif carries(event, DealReversed):
             await self.reversed(event)
 
-    async def closed(self, event: Envelope[Any]) -> None:
+    async def closed(self, event: Envelope[DealClosed]) -> None:
         """A deal closed: record it; a won deal (or a change to one) goes to its settlement workflow."""
-        closed: DealClosed = event.payload
+        closed = event.payload
         deal_row = _deal_row(closed, event.correlation_id)
         if closed.outcome is DealOutcome.WON:
             self._check_settleable(deal_row)
@@ -76,9 +75,9 @@ class Settlement:
                 # waits for this revision to be recorded before settling it.
                 deal.workflow_id = await self._workflows.revise(deal.deal_id, deal.revision, reason)
 
-    async def reversed(self, event: Envelope[Any]) -> None:
+    async def reversed(self, event: Envelope[DealReversed]) -> None:
         """A refund or cancellation: the deal's issued statement is netted to zero by its workflow."""
-        reversal: DealReversed = event.payload
+        reversal = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
@@ -98,9 +97,9 @@ class Settlement:
             if deal.workflow_id is not None:
                 await self._workflows.reverse(deal.deal_id, deal.revision, reversal.kind.value, reversal.reason)
 
-    async def ruling(self, event: Envelope[Any]) -> None:
+    async def ruling(self, event: Envelope[DisputeRuling]) -> None:
         """Arbitration ruled on a lead: its deals are settled again under the ruling."""
-        ruling: DisputeRuling = event.payload
+        ruling = event.payload
         if ruling.lead_id is None:
             return
         _check_ruling(ruling)
@@ -122,9 +121,9 @@ class Settlement:
                 reason = f"ruling {ruling.dispute_id}: {ruling.outcome.value}"
                 deal.workflow_id = await self._workflows.revise(deal.deal_id, deal.revision, reason)
 
-    async def payment(self, event: Envelope[Any]) -> None:
+    async def payment(self, event: Envelope[SettlementPayment]) -> None:
         """Finance paid a line, or could not: retry it per rule, then flag it."""
-        report: SettlementPayment = event.payload
+        report = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 from referee_shared.auth import Principal, Role, require
 from referee_shared.clock import Clock
 
-from .usecases.funnel import Funnel, FunnelFilters, FunnelGrouping, FunnelReport
+from ..views.funnel import Funnel, FunnelFilters, FunnelGrouping, FunnelReport
 
 DEFAULT_PERIOD = timedelta(days=30)
 FunnelReader = Annotated[Principal, Depends(require(Role.PARTNER, Role.REVIEWER, Role.ARBITER))]

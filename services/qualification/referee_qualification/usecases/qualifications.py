@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from referee_shared.events.checks import QualificationCheckRequested, QualificationVerdict
@@ -18,19 +17,19 @@ from referee_shared.rules.ruleset import RuleSet
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import QUALIFICATION_VERDICTS, QUALIFICATIONS_SUBMITTED
 
-from .changes import record_change
-from .domain.certificate import (
+from ..changes import record_change
+from ..domain.certificate import (
     SubmissionRefused,
     certificate_key,
     local_date,
     qualification_to_review,
     validity_window,
 )
-from .domain.gating import GateDecision, gate
-from .domain.status import LIVE, QualificationStatus, transition
-from .ports import Reviews
-from .store import Qualification, QualificationRepository
-from .workflows.models import (
+from ..domain.gating import GateDecision, gate
+from ..domain.status import LIVE, QualificationStatus, transition
+from ..ports import Reviews
+from ..store import Qualification, QualificationRepository
+from ..workflows.models import (
     REVIEW_WORKFLOW_KIND,
     VALIDITY_WORKFLOW_KIND,
     ReviewInput,
@@ -63,9 +62,9 @@ class Qualifications:
         self._reviews = reviews
         self._settings = settings
 
-    async def check(self, event: Envelope[Any]) -> None:
+    async def check(self, event: Envelope[QualificationCheckRequested]) -> None:
         """Answer a registration's check from this service's own store; never waits on a reviewer."""
-        request: QualificationCheckRequested = event.payload
+        request = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
@@ -131,9 +130,9 @@ class Qualifications:
         async with self._tx.begin() as tx:
             await tx.emit(QUALIFICATIONS_SUBMITTED, submission.partner_id, submission)
 
-    async def submitted(self, event: Envelope[Any]) -> None:
+    async def submitted(self, event: Envelope[QualificationSubmitted]) -> None:
         """Store a submission as pending and start its review, unless the same certificate is already live."""
-        submission: QualificationSubmitted = event.payload
+        submission = event.payload
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return

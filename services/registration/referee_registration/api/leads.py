@@ -15,16 +15,15 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from referee_shared.auth import Principal, Role, require
 from referee_shared.events.common import Attachment, GeoPoint
-from referee_shared.events.leads import ActivityKind, LeadActivity, LeadSubmitted
+from referee_shared.events.leads import ActivityKind, LeadSubmitted
 from referee_shared.outbox import Transactions
-from referee_shared.topics import LEADS_ACTIVITIES, LEADS_SUBMITTED
 
-from .domain.lifecycle import IllegalTransition, LeadStatus
-from .ports import ExtensionRefused, LockNotActive
-from .store import Lead, LeadRepository, TransitionRepository
-from .usecases import RegistrationUseCases
-from .usecases.locks import LeadNotFound
-from .workflows.models import ExtensionTicket
+from ..domain.lifecycle import IllegalTransition, LeadStatus
+from ..ports import ExtensionRefused, LockNotActive
+from ..store import Lead, LeadRepository, TransitionRepository
+from ..usecases import RegistrationUseCases
+from ..usecases.locks import LeadNotFound
+from ..workflows.models import ExtensionTicket
 
 # At module level: routes' annotations are strings, resolved against this module's names.
 PartnerCaller = Annotated[Principal, Depends(require(Role.PARTNER))]
@@ -100,8 +99,7 @@ def build_router(transactions: Transactions, use_cases: RegistrationUseCases) ->
     async def submit(submission: LeadSubmitted, principal: PartnerCaller) -> SubmissionAccepted:
         if principal.role is Role.PARTNER and submission.partner_id != principal.partner_id:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "a partner may only register in its own name")
-        async with transactions.begin() as tx:
-            await tx.emit(LEADS_SUBMITTED, str(submission.lead_id), submission)
+        await use_cases.intake.submit(submission)
         return SubmissionAccepted(lead_id=submission.lead_id)
 
     @router.get("", summary="Your own leads, newest first")
@@ -174,12 +172,8 @@ def build_router(transactions: Transactions, use_cases: RegistrationUseCases) ->
         summary="Report a follow-up (published to leads.activities; the broker's time is the activity's time)",
     )
     async def report_activity(lead_id: UUID, report: ActivityReport, principal: PartnerCaller) -> dict[str, UUID]:
-        async with transactions.begin() as tx:
-            lead = await LeadRepository(tx.session).get(lead_id)
-            if lead is None or (own(principal) is not None and lead.partner_id != own(principal)):
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "no such lead")
-            activity = LeadActivity(lead_id=lead_id, partner_id=lead.partner_id, **report.model_dump())
-            await tx.emit(LEADS_ACTIVITIES, str(lead_id), activity)
+        with _refusals():
+            await use_cases.follow_ups.report(lead_id, own(principal), report.model_dump())
         return {"activity_id": report.activity_id}
 
     return router

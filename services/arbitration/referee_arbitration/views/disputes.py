@@ -12,8 +12,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from .domain.evidence import EvidenceBundle, Verdict, headline, is_lock_record
-from .store import Dispute, DisputeStepRecord, Ruling, Statement
+from ..adapters.evidence import EvidenceBundle, Verdict, headline, is_lock_record
+from ..store import Dispute, DisputeStepRecord, Ruling, Statement
 
 
 class DisputeSummary(BaseModel):

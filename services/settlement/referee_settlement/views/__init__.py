@@ -1,0 +1,1 @@
+"""Settlement's read side: what finance reads (statements, payment states, reconciliation)."""
