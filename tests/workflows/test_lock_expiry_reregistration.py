@@ -31,9 +31,10 @@ from referee_registration.app import build_runtime as build_registration
 from referee_registration.settings import RegistrationSettings
 from referee_registration.usecases import RegistrationUseCases
 from referee_registration.workflows.activities import LockActivities
+from referee_registration.workflows.client import TemporalLockScheduler
 from referee_registration.workflows.lead_lock import LeadLockWorkflow
 from referee_registration.workflows.models import LOCK_WORKFLOW_KIND
-from referee_registration.workflows.scheduler import TemporalLockScheduler
+from referee_registration.workflows.steps import LockSteps
 from referee_shared.clock import FixedClock
 from referee_shared.events.catalog import decode
 from referee_shared.events.common import Channel
@@ -103,7 +104,7 @@ async def system(tmp_path: Path) -> AsyncIterator[TimeSkippingSystem]:
         env.client,
         task_queue=settings.task_queue(),
         workflows=[LeadLockWorkflow],
-        activities=LockActivities(use_cases.locks).all(),
+        activities=LockActivities(LockSteps(registration.transactions)).all(),
     )
     async with env, worker, TestKafkaBroker(broker, connect_only=False):
         for runtime in runtimes:

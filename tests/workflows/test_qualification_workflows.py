@@ -25,14 +25,14 @@ from temporalio.worker import Worker
 from referee_qualification.app import build_runtime
 from referee_qualification.domain.certificate import local_date
 from referee_qualification.domain.gating import GateDecision
-from referee_qualification.review_steps import ReviewSteps
 from referee_qualification.settings import QualificationSettings
 from referee_qualification.store import QualificationHistory, QualificationRepository
 from referee_qualification.usecases import Qualifications
 from referee_qualification.workflows.activities import ReviewActivities
+from referee_qualification.workflows.client import TemporalReviews
 from referee_qualification.workflows.models import VALIDITY_WORKFLOW_KIND
 from referee_qualification.workflows.review import QualificationReviewWorkflow
-from referee_qualification.workflows.scheduler import TemporalReviews
+from referee_qualification.workflows.steps import ReviewSteps
 from referee_qualification.workflows.validity import CertificateValidityWorkflow
 from referee_shared.clock import FixedClock
 from referee_shared.events.catalog import decode

@@ -23,13 +23,13 @@ from temporalio.worker import Worker
 
 from referee_settlement.app import build_runtime
 from referee_settlement.settings import SettlementSettings
-from referee_settlement.statements import Statements
 from referee_settlement.store import messaging
 from referee_settlement.usecases import Settlement
 from referee_settlement.workflows.activities import SettlementActivities
+from referee_settlement.workflows.client import TemporalSettlementWorkflows
 from referee_settlement.workflows.models import SETTLEMENT_WORKFLOW_KIND, SettlementState, TaskRef
 from referee_settlement.workflows.settlement import SettlementWorkflow
-from referee_settlement.workflows.starter import TemporalSettlementWorkflows
+from referee_settlement.workflows.steps import Statements
 from referee_shared.events.catalog import decode
 from referee_shared.events.common import Channel
 from referee_shared.events.envelope import Envelope, Payload

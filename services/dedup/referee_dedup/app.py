@@ -19,8 +19,8 @@ from .settings import DedupSettings
 from .store import messaging
 from .usecases import Dedup
 from .workflows.activities import ReviewActivities
+from .workflows.client import TemporalReviewScheduler
 from .workflows.duplicate_review import DuplicateReviewWorkflow
-from .workflows.scheduler import TemporalReviewScheduler
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

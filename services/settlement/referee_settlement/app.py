@@ -18,12 +18,12 @@ from .metrics import GAUGES
 from .ports import SettlementWorkflows
 from .reports import Reports
 from .settings import SettlementSettings
-from .statements import Statements
 from .store import messaging
 from .usecases import Settlement
 from .workflows.activities import SettlementActivities
+from .workflows.client import TemporalSettlementWorkflows
 from .workflows.settlement import SettlementWorkflow
-from .workflows.starter import TemporalSettlementWorkflows
+from .workflows.steps import Statements
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

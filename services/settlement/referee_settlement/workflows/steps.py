@@ -17,13 +17,13 @@ from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.rules.ruleset import RuleSet
 from referee_shared.topics import SETTLEMENTS_STATEMENTS, TASKS_EVENTS
 
-from .domain.credit import SettlementError
-from .domain.split import Split, split_deal
-from .domain.states import DealStatus, StatementStatus
-from .records import deal_terms, line_id_for, ruling_of, statement_event, statement_id_for, task_details
-from .settings import SettlementSettings
-from .store import ApprovalTask, Deal, SettlementRepository, Statement, StatementLine
-from .workflows.models import (
+from ..domain.credit import SettlementError
+from ..domain.split import Split, split_deal
+from ..domain.states import DealStatus, StatementStatus
+from ..records import deal_terms, line_id_for, ruling_of, statement_event, statement_id_for, task_details
+from ..settings import SettlementSettings
+from ..store import ApprovalTask, Deal, SettlementRepository, Statement, StatementLine
+from .models import (
     APPROVE,
     SETTLEMENT_WORKFLOW_KIND,
     ConcludeRequest,

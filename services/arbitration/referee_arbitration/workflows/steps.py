@@ -19,7 +19,9 @@ from ..domain.ruling import CHOICES, ROLE_OF_LEVEL
 from ..domain.status import DisputeStatus
 from ..ports import EvidenceUnavailable
 from ..store import Dispute, DisputeRepository, Ruling, Statement
-from ..workflows.models import (
+from ..usecases.gathering import EvidenceGatherer, file_evidence
+from ..usecases.steps import SYSTEM_ACTOR, WORKFLOW_ACTIONS, record_step
+from .models import (
     DECIDE_UPDATE,
     AppealMade,
     Escalation,
@@ -29,8 +31,6 @@ from ..workflows.models import (
     ReviewOpening,
     RulingMade,
 )
-from .gathering import EvidenceGatherer, file_evidence
-from .steps import SYSTEM_ACTOR, WORKFLOW_ACTIONS, record_step
 
 OUTCOME_WORDS = {
     RulingOutcome.UPHELD: "upheld the contested registration",

@@ -11,8 +11,8 @@ from referee_shared.events.tasks import TaskDecision
 from referee_shared.temporal import start_once
 
 from ..ports import WorkflowRefused
-from ..workflows.dispute_escalation import DisputeEscalationWorkflow
-from ..workflows.models import APPEAL_UPDATE, DECIDE_UPDATE, AppealFiled, DisputeCase
+from .dispute_escalation import DisputeEscalationWorkflow
+from .models import APPEAL_UPDATE, DECIDE_UPDATE, AppealFiled, DisputeCase
 
 
 class TemporalDisputeWorkflows:

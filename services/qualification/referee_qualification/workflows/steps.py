@@ -10,12 +10,12 @@ from referee_shared.events.qualifications import QualificationChange
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.topics import TASKS_EVENTS
 
-from .changes import record_change
-from .domain.status import QualificationStatus, transition
-from .inbox import closed_task, opened_task, reminded_task
-from .ports import Reviews
-from .store import Qualification, QualificationRepository
-from .workflows.models import APPROVE, Escalation, Reminder, ReviewDecided, ReviewTask, Step, TaskStep
+from ..changes import record_change
+from ..domain.status import QualificationStatus, transition
+from ..inbox import closed_task, opened_task, reminded_task
+from ..ports import Reviews
+from ..store import Qualification, QualificationRepository
+from .models import APPROVE, Escalation, Reminder, ReviewDecided, ReviewTask, Step, TaskStep
 
 log = logging.getLogger(__name__)
 
