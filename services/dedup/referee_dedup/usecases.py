@@ -12,14 +12,14 @@ from uuid import uuid4
 from referee_shared.events.checks import DedupOutcome, DedupRequested, DedupVerdict, MatchReason
 from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import LockChange, LockChanged
-from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened
+from referee_shared.events.tasks import TaskKind
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.regions import region_key
 from referee_shared.rules.rulebook import RuleBook
 from referee_shared.rules.ruleset import RuleSet
 from referee_shared.rules.territory import CrossRegionAction
 from referee_shared.settings import ServiceSettings
-from referee_shared.topics import DEDUP_VERDICTS, TASKS_EVENTS
+from referee_shared.topics import DEDUP_VERDICTS
 
 from .domain.geo import Grid, bounding_box
 from .domain.matching import Candidate, Level, Thresholds, find_matches
@@ -278,19 +278,6 @@ class Dedup:
         await tx.session.flush()
         # Started before the commit: a failed commit redelivers the request, and the start finds the workflow.
         await self._reviews.start_review(workflow_id, review)
-
-    async def open_task(self, opened: TaskOpened) -> None:
-        """Publish a reviewer task (the review workflow's first step); publishing it twice is harmless."""
-        async with self._tx.begin() as tx:
-            if await tx.first_time(CONSUMER, _event_id("opened", opened.task_id, opened.level)):
-                await tx.emit(TASKS_EVENTS, opened.task_id, opened)
-
-    async def close_task(self, closed: TaskClosed) -> None:
-        async with self._tx.begin() as tx:
-            if await tx.first_time(
-                CONSUMER, uuid.uuid5(uuid.NAMESPACE_URL, f"closed:{closed.task_id}:{closed.outcome}")
-            ):
-                await tx.emit(TASKS_EVENTS, closed.task_id, closed)
 
     async def apply_review(self, decision: ReviewDecision) -> str:
         """Apply and remember a reviewer's decision, and answer the held registration; idempotent."""
