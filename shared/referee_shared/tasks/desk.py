@@ -3,7 +3,7 @@ delivers, and the deadline waits. Import it inside ``workflow.unsafe.imports_pas
 
 A workflow keeps one ``TaskDesk`` and spells its update the same way as every other::
 
-    @workflow.update(name=DECIDE)
+    @workflow.update  # named after the method: "decide" (DECIDE), as every task in the inbox says
     async def decide(self, decision: TaskDecision) -> str:
         self._desk.accept(decision)
         return decision.choice

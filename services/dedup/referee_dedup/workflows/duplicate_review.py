@@ -8,7 +8,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskKind
-    from referee_shared.tasks import DECIDE, OpenTask
+    from referee_shared.tasks import OpenTask
     from referee_shared.tasks.desk import TaskDesk
     from referee_shared.tasks.inbox import task_opened
 
@@ -44,7 +44,7 @@ class DuplicateReviewWorkflow:
         reason = "nobody decided before the deadlines; the earlier registration keeps its protection"
         return await self._apply(review, review.default_choice, "deadline", reason)
 
-    @workflow.update(name=DECIDE)
+    @workflow.update  # named "decide" (DECIDE), as every task in the inbox says
     async def decide(self, decision: TaskDecision) -> str:
         self._desk.accept(decision)
         return decision.choice

@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
 
     from referee_shared.events.common import PartyId
     from referee_shared.events.tasks import TaskDecision
-    from referee_shared.tasks import ADMIN, DECIDE, OpenTask, Wording
+    from referee_shared.tasks import ADMIN, OpenTask, Wording
     from referee_shared.tasks.desk import TaskDesk, wait_until
 
     from .activities import SettlementActivities as Steps
@@ -148,7 +148,7 @@ class SettlementWorkflow:
     def reverse(self, reversal: DealReversal) -> None:
         self._reversal = self._reversal or reversal
 
-    @workflow.update(name=DECIDE)
+    @workflow.update  # named "decide" (DECIDE), as every task in the inbox says
     def decide(self, decision: TaskDecision) -> str:
         self._desk.accept(decision)
         return decision.choice
