@@ -11,9 +11,10 @@ from typing import Any
 from uuid import UUID
 
 from referee_shared.events.leads import LockChange
-from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened
+from referee_shared.events.tasks import TaskKind
 from referee_shared.outbox import Transaction, Transactions
-from referee_shared.topics import TASKS_EVENTS
+from referee_shared.tasks import step_id
+from referee_shared.tasks.inbox import publish, task_closed, task_opened
 
 from ..domain.evidence import RecordKind
 from ..domain.lifecycle import LeadStatus
@@ -21,7 +22,6 @@ from ..store import Lead, LeadRepository, Lock
 from ..usecases.recording import (
     LOCK_ACTIONS,
     SYSTEM_ACTOR,
-    action_id,
     append_evidence,
     begin,
     emit_lock_change,
@@ -108,16 +108,14 @@ class LockSteps:
                 "requested_expires_at": iso(opened.requested_expires_at),
                 "extensions_granted": lock.extensions_granted,
             }
-            await tx.emit(
-                TASKS_EVENTS,
-                opened.task_id,
-                TaskOpened(
+            await publish(
+                tx,
+                task_opened(
                     task_id=opened.task_id,
                     kind=TaskKind.LOCK_EXTENSION,
                     title=f"Extend the protection of {lead.customer_name} for {lead.partner_id} by {opened.days} days",
                     role="reviewer",
                     workflow_id=opened.workflow_id,
-                    update_name="decide",
                     choices=list(EXTENSION_CHOICES),
                     details=details,
                     due_at=opened.due_at,
@@ -149,15 +147,10 @@ class LockSteps:
                 await emit_lock_change(
                     tx, lock, LockChange.EXTENDED, f"extension approved by {closed.decided_by}: {closed.reason}"
                 )
-            await tx.emit(
-                TASKS_EVENTS,
-                closed.task_id,
-                TaskClosed(
-                    task_id=closed.task_id,
-                    outcome=closed.outcome,
-                    decided_by=closed.decided_by,
-                    reason=closed.reason,
-                    closed_at=closed.at,
+            await publish(
+                tx,
+                task_closed(
+                    closed.task_id, closed.outcome, decided_by=closed.decided_by, reason=closed.reason, at=closed.at
                 ),
                 correlation_id=lead.correlation_id,
             )
@@ -214,7 +207,7 @@ class LockSteps:
 
 
 async def _lock_and_lead(tx: Transaction, lock_id: UUID, *action: object) -> tuple[Lock, Lead] | None:
-    if not await tx.first_time(LOCK_ACTIONS, action_id(lock_id, *action)):
+    if not await tx.first_time(LOCK_ACTIONS, step_id(lock_id, *action)):
         return None
     leads = LeadRepository(tx.session)
     lock = await leads.get_lock_for_update(lock_id)
