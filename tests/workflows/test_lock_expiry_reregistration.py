@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -41,7 +40,6 @@ from referee_shared.events.common import Channel
 from referee_shared.events.envelope import Envelope, envelope_json
 from referee_shared.events.leads import DecisionOutcome, LockChange
 from referee_shared.runtime import ServiceRuntime
-from referee_shared.settings import REPO_ROOT
 from referee_shared.topics import LEADS_DECISIONS, LEADS_LOCKS, LEADS_SUBMITTED, Topic
 
 from ..builders import customer, envelope, make_uscc, submission
@@ -73,11 +71,8 @@ class TimeSkippingSystem:
 
 
 @pytest.fixture
-async def system(tmp_path: Path) -> AsyncIterator[TimeSkippingSystem]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(REPO_ROOT / ".venv" / "bin" / "temporal-test-server"),
-    )
+async def system(tmp_path: Path, fresh_time_skipping: WorkflowEnvironment) -> AsyncIterator[TimeSkippingSystem]:
+    env = fresh_time_skipping
     broker = KafkaBroker()
     # The services' clock follows the test server's, which jumps months ahead.
     clock = FixedClock(await env.get_current_time())
@@ -106,7 +101,7 @@ async def system(tmp_path: Path) -> AsyncIterator[TimeSkippingSystem]:
         workflows=[LeadLockWorkflow],
         activities=LockActivities(LockSteps(registration.transactions)).all(),
     )
-    async with env, worker, TestKafkaBroker(broker, connect_only=False):
+    async with worker, TestKafkaBroker(broker, connect_only=False):
         for runtime in runtimes:
             await runtime.migrate()
         yield TimeSkippingSystem(env, broker, runtimes, use_cases, settings, clock, seen)
