@@ -1,8 +1,7 @@
 """The one time-skipping Temporal test server fixture: days pass in milliseconds.
 
-Every workflow test uses ``time_skipping`` (tests/workflows/conftest.py imports it; a test that skips
-months beside other tests' workflows takes ``fresh_time_skipping``); a test whose services connect by
-address (an integration stack) imports it too and reads ``address_of``.
+Every workflow test uses ``time_skipping`` (tests/workflows/conftest.py imports it); a test whose
+services connect by address (an integration stack) imports it too and reads ``address_of``.
 """
 
 from __future__ import annotations
@@ -31,18 +30,11 @@ async def _start() -> WorkflowEnvironment:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    """One time-skipping server for the session (time is global to it, so tests do not run concurrently)."""
-    env = await _start()
-    yield env
-    await env.shutdown()
-
-
-@pytest.fixture
-async def fresh_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    """A server of its own, for a test that skips months with services that connect to Kafka and PostgreSQL
-    clocks: the session's server carries other tests' unfinished workflows, whose timers all fire then."""
+    """A time-skipping server per test module. Time is global to a server and skips only while no workflow
+    task waits for a worker, so one module's unfinished workflows (their workers gone) would hold it still
+    for the next module; within a module, tests run one after the other."""
     env = await _start()
     yield env
     await env.shutdown()

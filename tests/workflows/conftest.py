@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ..time_skipping import fresh_time_skipping, time_skipping
+from ..time_skipping import time_skipping
 
-__all__ = ["fresh_time_skipping", "time_skipping"]
+__all__ = ["time_skipping"]

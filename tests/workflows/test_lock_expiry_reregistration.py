@@ -71,8 +71,8 @@ class TimeSkippingSystem:
 
 
 @pytest.fixture
-async def system(tmp_path: Path, fresh_time_skipping: WorkflowEnvironment) -> AsyncIterator[TimeSkippingSystem]:
-    env = fresh_time_skipping
+async def system(tmp_path: Path, time_skipping: WorkflowEnvironment) -> AsyncIterator[TimeSkippingSystem]:
+    env = time_skipping
     broker = KafkaBroker()
     # The services' clock follows the test server's, which jumps months ahead.
     clock = FixedClock(await env.get_current_time())

@@ -86,7 +86,7 @@ def decision(task_id: str, choice: str, reason: str = "checked against the contr
     return TaskDecision(task_id=task_id, choice=choice, reason=reason, **{**FINANCE, **who})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def harness(
     time_skipping: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Harness]:
