@@ -7,6 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ..stack import Stack, infrastructure_problems, new_prefix
+from ..time_skipping import time_skipping
+
+__all__ = ["time_skipping"]  # the one time-skipping fixture, for a stack that skips months
 
 pytestmark = pytest.mark.integration
 

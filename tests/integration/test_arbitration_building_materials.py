@@ -23,17 +23,16 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from referee_shared.auth import Role
 from referee_shared.events.disputes import DisputeOpened, DisputeStep, OpenedBy, RulingOutcome
 from referee_shared.events.leads import ActivityKind, DecisionOutcome
-from referee_shared.settings import REPO_ROOT
 from referee_shared.topics import DISPUTES_OPENED, DISPUTES_RULINGS
 
-from ..arbitration_stack import CourtStack, court_stack, free_port
+from ..arbitration_stack import CourtStack, court_stack
 from ..builders import customer, envelope, make_uscc, submission
+from ..time_skipping import address_of
 
 pytestmark = pytest.mark.integration
 
@@ -49,31 +48,17 @@ FOLLOW_UPS = (
 
 
 @pytest.fixture(scope="module")
-async def time_skipping_server() -> AsyncIterator[tuple[WorkflowEnvironment, str]]:
-    port = free_port()
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(REPO_ROOT / ".venv" / "bin" / "temporal-test-server"),
-        port=port,
-    )
-    yield env, f"127.0.0.1:{port}"
-    await env.shutdown()
-
-
-@pytest.fixture(scope="module")
-async def court(
-    infrastructure: None, time_skipping_server: tuple[WorkflowEnvironment, str]
-) -> AsyncIterator[CourtStack]:
-    stack = court_stack("bm", temporal_address=time_skipping_server[1])
+async def court(infrastructure: None, time_skipping: WorkflowEnvironment) -> AsyncIterator[CourtStack]:
+    stack = court_stack("bm", temporal_address=address_of(time_skipping))
     await stack.start()
     yield stack
     await stack.stop()
 
 
 async def test_reviewer_misses_the_deadline_hq_upholds_dealer_a_and_b_lets_the_appeal_window_close(
-    court: CourtStack, time_skipping_server: tuple[WorkflowEnvironment, str]
+    court: CourtStack, time_skipping: WorkflowEnvironment
 ) -> None:
-    env, _ = time_skipping_server
+    env = time_skipping
     code = make_uscc(701)
     first = submission(DEALER_A, who=customer("杭州钱江建材市场有限公司", uscc=code))
     assert (await court.register(first)).outcome is DecisionOutcome.ACCEPTED

@@ -13,6 +13,7 @@ from referee_registration.workflows.models import (
     LockReminder,
     LockTransferred,
 )
+from referee_registration.workflows.steps import LockSteps
 from referee_shared.events.disputes import DisputeRuling, RulingOutcome
 from referee_shared.events.leads import ActivityKind, LeadActivity, LockChange
 from referee_shared.events.tasks import TaskKind
@@ -29,6 +30,11 @@ from referee_shared.topics import (
 
 from ..builders import customer, envelope, make_uscc, submission
 from .conftest import InMemorySystem
+
+
+def steps(system: InMemorySystem) -> LockSteps:
+    """What the lock workflow's activities run, on the in-memory registration service."""
+    return LockSteps(system.runtimes["registration"].transactions)
 
 
 async def locked(system: InMemorySystem, serial: int) -> tuple[UUID, UUID, RegistrationUseCases]:
@@ -57,12 +63,12 @@ def ruling(lead_id: UUID, outcome: RulingOutcome, new_holder: str | None = "deal
 
 
 async def test_a_reminder_is_published_once_however_often_the_activity_runs(system: InMemorySystem) -> None:
-    _, lock_id, registration = await locked(system, 5001)
+    _, lock_id, _ = await locked(system, 5001)
     expires = datetime.now(UTC) + timedelta(days=14)
     reminder = LockReminder(lock_id=lock_id, days_before=14, expires_at=expires, at=datetime.now(UTC))
 
-    await registration.locks.remind(reminder)
-    await registration.locks.remind(reminder)  # a retried activity
+    await steps(system).remind(reminder)
+    await steps(system).remind(reminder)  # a retried activity
     await system.settle()
 
     reminders = [e.payload for e in system.events(LEADS_LOCKS) if e.payload.change is LockChange.REMINDER]
@@ -85,8 +91,8 @@ async def test_an_extension_task_follows_the_shared_inbox_contract(system: InMem
         requested_expires_at=now + timedelta(days=120),
     )
 
-    await registration.locks.open_extension(opened)
-    await registration.locks.close_extension(
+    await steps(system).open_extension(opened)
+    await steps(system).close_extension(
         ExtensionClosed(
             lock_id=lock_id,
             task_id=opened.task_id,
@@ -123,7 +129,7 @@ async def test_a_transfer_hands_the_lock_to_a_new_lead_of_the_new_holder(system:
     new_lead, now = uuid4(), datetime.now(UTC)
     dispute = uuid4()
 
-    await registration.locks.transfer(
+    await steps(system).transfer(
         LockTransferred(
             lock_id=lock_id,
             dispute_id=dispute,

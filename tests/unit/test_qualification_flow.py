@@ -17,10 +17,10 @@ from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 from referee_dedup.app import build_runtime as build_dedup
 from referee_dedup.settings import DedupSettings
 from referee_qualification.app import build_runtime as build_qualification
-from referee_qualification.review_steps import ReviewSteps
 from referee_qualification.settings import QualificationSettings
 from referee_qualification.usecases import Qualifications
 from referee_qualification.workflows.models import APPROVE, REJECT, ReviewDecided, ReviewInput, ValidityInput
+from referee_qualification.workflows.steps import ReviewSteps
 from referee_registration.app import build_runtime as build_registration
 from referee_registration.settings import RegistrationSettings
 from referee_shared.clock import FixedClock

@@ -29,9 +29,9 @@ from referee_settlement import api
 from referee_settlement.app import build_runtime
 from referee_settlement.domain.reconciliation import parse_period
 from referee_settlement.settings import SettlementSettings
-from referee_settlement.statements import Statements
 from referee_settlement.views.reports import Reports
 from referee_settlement.workflows.models import IssueRequest, PlanKind, PrepareRequest, ReverseRequest
+from referee_settlement.workflows.steps import Statements
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.catalog import decode
 from referee_shared.events.common import Channel

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from temporalio import activity
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from referee_dedup.workflows.duplicate_review import DuplicateReviewWorkflow
 from referee_dedup.workflows.models import ReviewDecision, ReviewInput
 from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskOpened
-
-
-@pytest.fixture(scope="session")
-async def temporal() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=".venv/bin/temporal-test-server", data_converter=pydantic_data_converter
-    )
-    yield env
-    await env.shutdown()
 
 
 class Inbox:
@@ -71,12 +61,12 @@ def decision(task_id: str, choice: str = "distinct", role: str = "reviewer") -> 
     return TaskDecision(task_id=task_id, choice=choice, reason="checked the licence", decided_by="li", role=role)
 
 
-async def test_reviewer_decision_is_applied_and_the_task_closed(temporal: WorkflowEnvironment) -> None:
+async def test_reviewer_decision_is_applied_and_the_task_closed(time_skipping: WorkflowEnvironment) -> None:
     inbox, task_queue, started = Inbox(), f"dedup-{uuid.uuid4()}", review()
     async with Worker(
-        temporal.client, task_queue=task_queue, workflows=[DuplicateReviewWorkflow], activities=inbox.activities()
+        time_skipping.client, task_queue=task_queue, workflows=[DuplicateReviewWorkflow], activities=inbox.activities()
     ):
-        handle = await temporal.client.start_workflow(
+        handle = await time_skipping.client.start_workflow(
             DuplicateReviewWorkflow.run, started, id=f"wf-{started.task_id}", task_queue=task_queue
         )
         with pytest.raises(WorkflowUpdateFailedError):
@@ -95,13 +85,13 @@ async def test_reviewer_decision_is_applied_and_the_task_closed(temporal: Workfl
 
 
 async def test_undecided_review_escalates_to_hq_then_keeps_the_earlier_protection(
-    temporal: WorkflowEnvironment,
+    time_skipping: WorkflowEnvironment,
 ) -> None:
     inbox, task_queue, started = Inbox(), f"dedup-{uuid.uuid4()}", review()
     async with Worker(
-        temporal.client, task_queue=task_queue, workflows=[DuplicateReviewWorkflow], activities=inbox.activities()
+        time_skipping.client, task_queue=task_queue, workflows=[DuplicateReviewWorkflow], activities=inbox.activities()
     ):
-        handle = await temporal.client.start_workflow(
+        handle = await time_skipping.client.start_workflow(
             DuplicateReviewWorkflow.run, started, id=f"wf-{started.task_id}", task_queue=task_queue
         )
         assert await handle.result() == "duplicate"

@@ -17,10 +17,10 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from referee_arbitration.adapters.temporal import TemporalDisputeWorkflows
 from referee_arbitration.ports import WorkflowRefused
 from referee_arbitration.store import DisputeRepository
 from referee_arbitration.workflows.activities import DisputeActivities
+from referee_arbitration.workflows.client import TemporalDisputeWorkflows
 from referee_arbitration.workflows.dispute_escalation import DisputeEscalationWorkflow
 from referee_arbitration.workflows.models import AppealFiled, ReviewOpening
 from referee_shared.events.common import Channel

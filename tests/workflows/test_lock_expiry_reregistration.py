@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -31,16 +30,16 @@ from referee_registration.app import build_runtime as build_registration
 from referee_registration.settings import RegistrationSettings
 from referee_registration.usecases import RegistrationUseCases
 from referee_registration.workflows.activities import LockActivities
+from referee_registration.workflows.client import TemporalLockScheduler
 from referee_registration.workflows.lead_lock import LeadLockWorkflow
 from referee_registration.workflows.models import LOCK_WORKFLOW_KIND
-from referee_registration.workflows.scheduler import TemporalLockScheduler
+from referee_registration.workflows.steps import LockSteps
 from referee_shared.clock import FixedClock
 from referee_shared.events.catalog import decode
 from referee_shared.events.common import Channel
 from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.events.leads import DecisionOutcome, LockChange
 from referee_shared.runtime import ServiceRuntime
-from referee_shared.settings import REPO_ROOT
 from referee_shared.topics import LEADS_DECISIONS, LEADS_LOCKS, LEADS_SUBMITTED, Topic
 
 from ..builders import customer, envelope, make_uscc, submission
@@ -72,11 +71,8 @@ class TimeSkippingSystem:
 
 
 @pytest.fixture
-async def system(tmp_path: Path) -> AsyncIterator[TimeSkippingSystem]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(REPO_ROOT / ".venv" / "bin" / "temporal-test-server"),
-    )
+async def system(tmp_path: Path, time_skipping: WorkflowEnvironment) -> AsyncIterator[TimeSkippingSystem]:
+    env = time_skipping
     broker = KafkaBroker()
     # The services' clock follows the test server's, which jumps months ahead.
     clock = FixedClock(await env.get_current_time())
@@ -103,9 +99,9 @@ async def system(tmp_path: Path) -> AsyncIterator[TimeSkippingSystem]:
         env.client,
         task_queue=settings.task_queue(),
         workflows=[LeadLockWorkflow],
-        activities=LockActivities(use_cases.locks).all(),
+        activities=LockActivities(LockSteps(registration.transactions)).all(),
     )
-    async with env, worker, TestKafkaBroker(broker, connect_only=False):
+    async with worker, TestKafkaBroker(broker, connect_only=False):
         for runtime in runtimes:
             await runtime.migrate()
         yield TimeSkippingSystem(env, broker, runtimes, use_cases, settings, clock, seen)

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -35,7 +34,6 @@ from referee_registration.workflows.models import (
 )
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.rules.protection import ExtensionPolicy, FollowUpPolicy, ProtectionRules
-from referee_shared.settings import REPO_ROOT
 
 DAY = timedelta(days=1)
 
@@ -77,20 +75,12 @@ class Recorded:
         return [end_lock, remind_lock, extend_lock, open_extension, close_extension, transfer_lock]
 
 
-@pytest.fixture(scope="session")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(REPO_ROOT / ".venv" / "bin" / "temporal-test-server"),
-    )
-    async with environment:
-        yield environment
-
-
 @pytest.fixture
-async def recorded(env: WorkflowEnvironment) -> AsyncIterator[tuple[Recorded, str]]:
+async def recorded(time_skipping: WorkflowEnvironment) -> AsyncIterator[tuple[Recorded, str]]:
     record, queue = Recorded(), f"lock-test-{uuid.uuid4().hex[:8]}"
-    async with Worker(env.client, task_queue=queue, workflows=[LeadLockWorkflow], activities=record.activities()):
+    async with Worker(
+        time_skipping.client, task_queue=queue, workflows=[LeadLockWorkflow], activities=record.activities()
+    ):
         yield record, queue
 
 
@@ -105,9 +95,9 @@ def protection(**overrides: Any) -> ProtectionRules:
 
 
 async def start(
-    env: WorkflowEnvironment, queue: str, rules: ProtectionRules, **extra: Any
+    time_skipping: WorkflowEnvironment, queue: str, rules: ProtectionRules, **extra: Any
 ) -> tuple[WorkflowHandle[LeadLockWorkflow, str], LockInput]:
-    now = await env.get_current_time()
+    now = await time_skipping.get_current_time()
     lock = LockInput(
         lock_id=uuid.uuid4(),
         lead_id=uuid.uuid4(),
@@ -120,7 +110,7 @@ async def start(
         protection=rules,
         **extra,
     )
-    handle = await env.client.start_workflow(
+    handle = await time_skipping.client.start_workflow(
         LeadLockWorkflow.run, lock, id=f"lead-lock-{lock.lead_id}", task_queue=queue
     )
     return handle, lock
@@ -143,24 +133,24 @@ def close_to(moment: datetime, expected: datetime) -> bool:
 
 
 async def test_lock_expires_after_ninety_days_and_the_expiry_is_recorded(
-    env: WorkflowEnvironment, recorded: tuple[Recorded, str]
+    time_skipping: WorkflowEnvironment, recorded: tuple[Recorded, str]
 ) -> None:
     record, queue = recorded
-    handle, lock = await start(env, queue, protection())
+    handle, lock = await start(time_skipping, queue, protection())
 
     assert await handle.result() == "expired"
 
     [ended] = record.of("end_lock")
     assert ended.change == "expired"
     assert close_to(ended.at, lock.starts_at + 90 * DAY)
-    assert await env.get_current_time() >= lock.expires_at
+    assert await time_skipping.get_current_time() >= lock.expires_at
 
 
 async def test_reminders_are_sent_the_rule_s_days_before_expiry(
-    env: WorkflowEnvironment, recorded: tuple[Recorded, str]
+    time_skipping: WorkflowEnvironment, recorded: tuple[Recorded, str]
 ) -> None:
     record, queue = recorded
-    handle, lock = await start(env, queue, protection(reminder_days_before=[14, 3]))
+    handle, lock = await start(time_skipping, queue, protection(reminder_days_before=[14, 3]))
 
     await handle.result()
 
@@ -172,11 +162,11 @@ async def test_reminders_are_sent_the_rule_s_days_before_expiry(
 
 
 async def test_extension_approved_by_a_reviewer_moves_expiry_and_reminders(
-    env: WorkflowEnvironment, recorded: tuple[Recorded, str]
+    time_skipping: WorkflowEnvironment, recorded: tuple[Recorded, str]
 ) -> None:
     record, queue = recorded
-    handle, lock = await start(env, queue, protection(reminder_days_before=[7]))
-    await env.sleep(80 * DAY)
+    handle, lock = await start(time_skipping, queue, protection(reminder_days_before=[7]))
+    await time_skipping.sleep(80 * DAY)
 
     ticket = await handle.execute_update(
         LeadLockWorkflow.request_extension,
@@ -204,10 +194,10 @@ async def test_extension_approved_by_a_reviewer_moves_expiry_and_reminders(
 
 
 async def test_extension_denied_keeps_the_expiry_and_closes_the_task_with_the_reason(
-    env: WorkflowEnvironment, recorded: tuple[Recorded, str]
+    time_skipping: WorkflowEnvironment, recorded: tuple[Recorded, str]
 ) -> None:
     record, queue = recorded
-    handle, lock = await start(env, queue, protection())
+    handle, lock = await start(time_skipping, queue, protection())
     ticket = await handle.execute_update(
         LeadLockWorkflow.request_extension,
         ExtensionRequest(days=10, reason="need more time", requested_by="dealer-hangzhou"),
@@ -222,10 +212,10 @@ async def test_extension_denied_keeps_the_expiry_and_closes_the_task_with_the_re
 
 
 async def test_requests_and_decisions_the_rule_does_not_allow_are_refused_by_the_validators(
-    env: WorkflowEnvironment, recorded: tuple[Recorded, str]
+    time_skipping: WorkflowEnvironment, recorded: tuple[Recorded, str]
 ) -> None:
     record, queue = recorded
-    handle, _ = await start(env, queue, protection())
+    handle, _ = await start(time_skipping, queue, protection())
 
     async def refusal(update: Any, argument: Any) -> str:
         with pytest.raises(WorkflowUpdateFailedError) as failed:
@@ -250,10 +240,10 @@ async def test_requests_and_decisions_the_rule_does_not_allow_are_refused_by_the
 
 
 async def test_an_extension_request_nobody_decides_lapses_at_the_review_deadline(
-    env: WorkflowEnvironment, recorded: tuple[Recorded, str]
+    time_skipping: WorkflowEnvironment, recorded: tuple[Recorded, str]
 ) -> None:
     record, queue = recorded
-    handle, lock = await start(env, queue, protection())
+    handle, lock = await start(time_skipping, queue, protection())
     ticket = await handle.execute_update(
         LeadLockWorkflow.request_extension, ExtensionRequest(days=10, reason="tender", requested_by="dealer-hangzhou")
     )
@@ -267,18 +257,19 @@ async def test_an_extension_request_nobody_decides_lapses_at_the_review_deadline
 
 
 async def test_follow_ups_keep_the_lock_alive_until_the_rule_s_maximum(
-    env: WorkflowEnvironment, recorded: tuple[Recorded, str]
+    time_skipping: WorkflowEnvironment, recorded: tuple[Recorded, str]
 ) -> None:
     record, queue = recorded
     rules = protection(
         follow_up=FollowUpPolicy(enabled=True, activity_kinds=["visit"], extend_days=30, max_total_days=180)
     )
-    handle, lock = await start(env, queue, rules)
+    handle, lock = await start(time_skipping, queue, rules)
 
     async def activity_on(day: int, kind: str = "visit") -> None:
-        await env.sleep(lock.starts_at + day * DAY - await env.get_current_time())
+        await time_skipping.sleep(lock.starts_at + day * DAY - await time_skipping.get_current_time())
         await handle.signal(
-            LeadLockWorkflow.follow_up, FollowUp(activity_id=uuid.uuid4(), kind=kind, at=await env.get_current_time())
+            LeadLockWorkflow.follow_up,
+            FollowUp(activity_id=uuid.uuid4(), kind=kind, at=await time_skipping.get_current_time()),
         )
 
     await activity_on(80)  # -> day 110
@@ -295,11 +286,11 @@ async def test_follow_ups_keep_the_lock_alive_until_the_rule_s_maximum(
 
 
 async def test_a_ruling_transfers_the_lock_with_a_fresh_period_once(
-    env: WorkflowEnvironment, recorded: tuple[Recorded, str]
+    time_skipping: WorkflowEnvironment, recorded: tuple[Recorded, str]
 ) -> None:
     record, queue = recorded
-    handle, lock = await start(env, queue, protection())
-    await env.sleep(40 * DAY)
+    handle, lock = await start(time_skipping, queue, protection())
+    await time_skipping.sleep(40 * DAY)
     order = TransferOrder(
         dispute_id=uuid.uuid4(), new_holder_id="dealer-shaoxing", reason="visited first", decided_by="hq.wang"
     )
@@ -320,11 +311,11 @@ async def test_a_ruling_transfers_the_lock_with_a_fresh_period_once(
 
 
 async def test_a_won_deal_ends_the_workflow_without_expiring_anything(
-    env: WorkflowEnvironment, recorded: tuple[Recorded, str]
+    time_skipping: WorkflowEnvironment, recorded: tuple[Recorded, str]
 ) -> None:
     record, queue = recorded
-    handle, _ = await start(env, queue, protection())
-    await env.sleep(10 * DAY)
+    handle, _ = await start(time_skipping, queue, protection())
+    await time_skipping.sleep(10 * DAY)
 
     await handle.signal(LeadLockWorkflow.end, LockEnding(change="completed", reason="deal D-1 won"))
 
@@ -333,28 +324,28 @@ async def test_a_won_deal_ends_the_workflow_without_expiring_anything(
 
 
 async def test_a_long_history_continues_as_new_and_keeps_its_state(
-    env: WorkflowEnvironment, recorded: tuple[Recorded, str]
+    time_skipping: WorkflowEnvironment, recorded: tuple[Recorded, str]
 ) -> None:
     record, queue = recorded
     rules = protection(
         follow_up=FollowUpPolicy(enabled=True, activity_kinds=["visit"], extend_days=30, max_total_days=400)
     )
-    handle, lock = await start(env, queue, rules, history_limit=30)
+    handle, lock = await start(time_skipping, queue, rules, history_limit=30)
     first_run = (await handle.describe()).run_id
-    latest = env.client.get_workflow_handle_for(LeadLockWorkflow.run, handle.id)  # follows the runs
+    latest = time_skipping.client.get_workflow_handle_for(LeadLockWorkflow.run, handle.id)  # follows the runs
 
     for day in range(70, 300, 20):
-        await env.sleep(lock.starts_at + day * DAY - await env.get_current_time())
+        await time_skipping.sleep(lock.starts_at + day * DAY - await time_skipping.get_current_time())
         await latest.signal(
             LeadLockWorkflow.follow_up,
-            FollowUp(activity_id=uuid.uuid4(), kind="visit", at=await env.get_current_time()),
+            FollowUp(activity_id=uuid.uuid4(), kind="visit", at=await time_skipping.get_current_time()),
         )
     # Let a continue-as-new the last follow-up triggered finish: the test server cannot answer a query
     # racing a run's end, a real server can.
-    await env.sleep(DAY)
+    await time_skipping.sleep(DAY)
 
     assert (await latest.describe()).run_id != first_run
-    old = env.client.get_workflow_handle(handle.id, run_id=first_run)
+    old = time_skipping.client.get_workflow_handle(handle.id, run_id=first_run)
     assert (await old.describe()).status is WorkflowExecutionStatus.CONTINUED_AS_NEW
     progress = await latest.query(LeadLockWorkflow.progress)
     assert close_to(progress.expires_at, lock.starts_at + 320 * DAY)

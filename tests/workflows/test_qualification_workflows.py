@@ -17,7 +17,6 @@ import pytest
 from faststream.kafka import KafkaBroker
 from sqlalchemy import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -25,14 +24,14 @@ from temporalio.worker import Worker
 from referee_qualification.app import build_runtime
 from referee_qualification.domain.certificate import local_date
 from referee_qualification.domain.gating import GateDecision
-from referee_qualification.review_steps import ReviewSteps
 from referee_qualification.settings import QualificationSettings
 from referee_qualification.store import QualificationHistory, QualificationRepository
 from referee_qualification.usecases import Qualifications
 from referee_qualification.workflows.activities import ReviewActivities
+from referee_qualification.workflows.client import TemporalReviews
 from referee_qualification.workflows.models import VALIDITY_WORKFLOW_KIND
 from referee_qualification.workflows.review import QualificationReviewWorkflow
-from referee_qualification.workflows.scheduler import TemporalReviews
+from referee_qualification.workflows.steps import ReviewSteps
 from referee_qualification.workflows.validity import CertificateValidityWorkflow
 from referee_shared.clock import FixedClock
 from referee_shared.events.catalog import decode
@@ -48,14 +47,6 @@ from ..builders import certificate, envelope
 TEST_SERVER = REPO_ROOT / ".venv" / "bin" / "temporal-test-server"
 ZONE = "Asia/Shanghai"
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture(scope="session")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
-    ) as environment:
-        yield environment
 
 
 @dataclass
@@ -170,16 +161,18 @@ class Certificates:
 
 
 @pytest.fixture
-async def certificates(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Certificates]:
+async def certificates(time_skipping: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Certificates]:
     settings = QualificationSettings(data_dir=tmp_path, topic_prefix=f"ts-{uuid4().hex[:8]}.")
-    clock = FixedClock(await env.get_current_time())
-    reviews = TemporalReviews(lambda: env.client, settings.task_queue())
+    clock = FixedClock(await time_skipping.get_current_time())
+    reviews = TemporalReviews(lambda: time_skipping.client, settings.task_queue())
     runtime, qualifications = build_runtime(settings, clock=clock, broker=KafkaBroker(), reviews=reviews)
     await runtime.migrate()
     activities = ReviewActivities(ReviewSteps(runtime.transactions, reviews)).all()
     workflows = [QualificationReviewWorkflow, CertificateValidityWorkflow]
-    async with Worker(env.client, task_queue=settings.task_queue(), workflows=workflows, activities=activities):
-        yield Certificates(env, runtime, qualifications, clock)
+    async with Worker(
+        time_skipping.client, task_queue=settings.task_queue(), workflows=workflows, activities=activities
+    ):
+        yield Certificates(time_skipping, runtime, qualifications, clock)
     await runtime.engine.dispose()
 
 

@@ -16,27 +16,25 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import select
 from temporalio import activity
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from referee_settlement.app import build_runtime
 from referee_settlement.settings import SettlementSettings
-from referee_settlement.statements import Statements
 from referee_settlement.store import messaging
 from referee_settlement.usecases import Settlement
 from referee_settlement.workflows.activities import SettlementActivities
+from referee_settlement.workflows.client import TemporalSettlementWorkflows
 from referee_settlement.workflows.models import SETTLEMENT_WORKFLOW_KIND, SettlementState, TaskRef
 from referee_settlement.workflows.settlement import SettlementWorkflow
-from referee_settlement.workflows.starter import TemporalSettlementWorkflows
+from referee_settlement.workflows.steps import Statements
 from referee_shared.events.catalog import decode
 from referee_shared.events.common import Channel
 from referee_shared.events.envelope import Envelope, Payload
 from referee_shared.events.settlements import SettlementStatement, StatementKind
 from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskOpened, TaskReminded
 from referee_shared.runtime import ServiceRuntime
-from referee_shared.settings import REPO_ROOT
 from referee_shared.topics import by_name
 
 from ..builders import deal_closed, deal_reversed, envelope
@@ -88,27 +86,19 @@ def decision(task_id: str, choice: str, reason: str = "checked against the contr
     return TaskDecision(task_id=task_id, choice=choice, reason=reason, **{**FINANCE, **who})
 
 
-@pytest.fixture(scope="session")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(REPO_ROOT / ".venv" / "bin" / "temporal-test-server"),
-    )
-    yield environment
-    await environment.shutdown()
-
-
-@pytest.fixture(scope="session")
-async def harness(env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+@pytest.fixture(scope="module")
+async def harness(
+    time_skipping: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Harness]:
     settings = SettlementSettings(data_dir=tmp_path_factory.mktemp("settlement-workflows"), topic_prefix="wf.")
-    workflows = TemporalSettlementWorkflows(lambda: env.client, settings)
+    workflows = TemporalSettlementWorkflows(lambda: time_skipping.client, settings)
     runtime, settlement = build_runtime(settings, broker=KafkaBroker(), workflows=workflows)
     await runtime.migrate()
     steps = SettlementActivities(Statements(runtime.transactions, runtime.rules, settings))
     async with Worker(
-        env.client, task_queue=settings.task_queue(), workflows=[SettlementWorkflow], activities=steps.all()
+        time_skipping.client, task_queue=settings.task_queue(), workflows=[SettlementWorkflow], activities=steps.all()
     ):
-        yield Harness(env, runtime, settlement, settings)
+        yield Harness(time_skipping, runtime, settlement, settings)
     await runtime.engine.dispose()
 
 
@@ -279,17 +269,17 @@ class SlowToReportBack(SettlementActivities):
 
 
 async def test_a_decision_made_as_soon_as_the_inbox_hears_of_the_task_is_accepted(
-    env: WorkflowEnvironment, tmp_path: Path
+    time_skipping: WorkflowEnvironment, tmp_path: Path
 ) -> None:
     settings = SettlementSettings(data_dir=tmp_path, topic_prefix="wf-slow.")
-    workflows = TemporalSettlementWorkflows(lambda: env.client, settings)
+    workflows = TemporalSettlementWorkflows(lambda: time_skipping.client, settings)
     runtime, settlement = build_runtime(settings, broker=KafkaBroker(), workflows=workflows)
     await runtime.migrate()
     steps = SlowToReportBack(Statements(runtime.transactions, runtime.rules, settings))
     async with Worker(
-        env.client, task_queue=settings.task_queue(), workflows=[SettlementWorkflow], activities=steps.all()
+        time_skipping.client, task_queue=settings.task_queue(), workflows=[SettlementWorkflow], activities=steps.all()
     ):
-        slow = Harness(env, runtime, settlement, settings)
+        slow = Harness(time_skipping, runtime, settlement, settings)
         deal = new_deal()
         handle = await slow.close(deal)
         [task] = await slow.wait_for(deal, TaskOpened)

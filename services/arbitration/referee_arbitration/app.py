@@ -15,7 +15,6 @@ from referee_shared.runtime import ServiceRuntime
 
 from . import api
 from .adapters.http import HttpEvidenceSource, HttpVerdictSource, ServiceCaller
-from .adapters.temporal import TemporalDisputeWorkflows
 from .handlers import register_handlers
 from .metrics import GAUGES
 from .ports import DisputeWorkflows, EvidenceSource, VerdictSource
@@ -26,9 +25,10 @@ from .usecases.gathering import EvidenceGatherer
 from .usecases.opening import Opening
 from .usecases.participation import Participation
 from .usecases.registrations import Registrations
-from .usecases.workflow_steps import WorkflowSteps
 from .workflows.activities import DisputeActivities
+from .workflows.client import TemporalDisputeWorkflows
 from .workflows.dispute_escalation import DisputeEscalationWorkflow
+from .workflows.steps import WorkflowSteps
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

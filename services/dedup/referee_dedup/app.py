@@ -19,8 +19,9 @@ from .settings import DedupSettings
 from .store import messaging
 from .usecases import Dedup
 from .workflows.activities import ReviewActivities
+from .workflows.client import TemporalReviewScheduler
 from .workflows.duplicate_review import DuplicateReviewWorkflow
-from .workflows.scheduler import TemporalReviewScheduler
+from .workflows.steps import ReviewSteps
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,10 +40,7 @@ def build_runtime(
     scheduler = reviews or TemporalReviewScheduler(lambda: runtime.temporal, settings.task_queue())
     dedup = Dedup(runtime.transactions, runtime.rules, scheduler, settings)
     register_handlers(runtime.consumer, dedup)
-    activities = ReviewActivities(dedup)
-    runtime.run_worker(
-        [DuplicateReviewWorkflow], [activities.open_task, activities.close_task, activities.apply_review]
-    )
+    runtime.run_worker([DuplicateReviewWorkflow], ReviewActivities(ReviewSteps(runtime.transactions), dedup).all())
     runtime.sample_gauges(GAUGES)
     return runtime, dedup
 

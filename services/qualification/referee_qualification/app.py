@@ -15,13 +15,13 @@ from . import api
 from .handlers import register_handlers
 from .metrics import GAUGES
 from .ports import Reviews
-from .review_steps import ReviewSteps
 from .settings import QualificationSettings
 from .store import messaging
 from .usecases import Qualifications
 from .workflows.activities import ReviewActivities
+from .workflows.client import TemporalReviews
 from .workflows.review import QualificationReviewWorkflow
-from .workflows.scheduler import TemporalReviews
+from .workflows.steps import ReviewSteps
 from .workflows.validity import CertificateValidityWorkflow
 
 MIGRATIONS = Path(__file__).parent / "migrations"

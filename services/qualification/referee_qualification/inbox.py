@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened, TaskReminded
+from referee_shared.events.tasks import TaskKind, TaskOpened
+from referee_shared.tasks.inbox import task_opened
 
 from .store import Qualification
-from .workflows.models import DECIDE_UPDATE, ReviewTask
+from .workflows.models import ReviewTask
 
 
 def opened_task(
@@ -26,14 +27,13 @@ def opened_task(
     if escalated_from is not None:
         details["escalated_from"] = {"task_id": escalated_from.task_id, "due_at": escalated_from.due_at.isoformat()}
     regions = qualification.regions
-    return TaskOpened(
+    return task_opened(
         task_id=task.task_id,
         kind=TaskKind.QUALIFICATION_REVIEW,
         title=_title(qualification, task),
         role=task.role,
         level=task.level,
         workflow_id=workflow_id,
-        update_name=DECIDE_UPDATE,
         choices=task.choices,
         details=details,
         due_at=task.due_at,
@@ -41,15 +41,6 @@ def opened_task(
         subject_party_ids=[qualification.partner_id],
         opened_at=at,
     )
-
-
-def closed_task(task_id: str, outcome: str, decided_by: str | None, reason: str, at: datetime) -> TaskClosed:
-    return TaskClosed(task_id=task_id, outcome=outcome, decided_by=decided_by, reason=reason, closed_at=at)
-
-
-def reminded_task(task: ReviewTask, at: datetime) -> TaskReminded:
-    """The inbox's nudge for an overdue task: it stays open and is marked overdue."""
-    return TaskReminded(task_id=task.task_id, due_at=task.due_at, overdue=True, reminded_at=at)
 
 
 def _title(qualification: Qualification, task: ReviewTask) -> str:

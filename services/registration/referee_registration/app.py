@@ -31,8 +31,9 @@ from .usecases import (
     SalesProgress,
 )
 from .workflows.activities import LockActivities
+from .workflows.client import TemporalLockScheduler
 from .workflows.lead_lock import LeadLockWorkflow
-from .workflows.scheduler import TemporalLockScheduler
+from .workflows.steps import LockSteps
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -62,7 +63,7 @@ def build_runtime(
     )
     register_handlers(runtime.consumer, use_cases, runtime.clock)
     register_inbox_handlers(runtime.consumer, use_cases.inbox)
-    runtime.run_worker([LeadLockWorkflow], LockActivities(use_cases.locks).all())
+    runtime.run_worker([LeadLockWorkflow], LockActivities(LockSteps(tx)).all())
     runtime.sample_gauges(GAUGES)
     return runtime, use_cases
 

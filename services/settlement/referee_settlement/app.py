@@ -17,13 +17,13 @@ from .handlers import register_handlers
 from .metrics import GAUGES
 from .ports import SettlementWorkflows
 from .settings import SettlementSettings
-from .statements import Statements
 from .store import messaging
 from .usecases import Settlement
 from .views.reports import Reports
 from .workflows.activities import SettlementActivities
+from .workflows.client import TemporalSettlementWorkflows
 from .workflows.settlement import SettlementWorkflow
-from .workflows.starter import TemporalSettlementWorkflows
+from .workflows.steps import Statements
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from referee_dedup.usecases import Dedup
 from referee_dedup.workflows.models import ReviewDecision
+from referee_dedup.workflows.steps import ReviewSteps
 from referee_shared.events.checks import DedupOutcome, DedupRequested, DedupVerdict
 from referee_shared.events.common import Channel, CustomerIdentity, GeoPoint
 from referee_shared.events.leads import DecisionOutcome
@@ -91,7 +92,7 @@ async def test_possible_duplicate_is_held_as_a_reviewer_task_and_the_decision_is
     assert verdict.matched_customer_key == protected.customer_key
     [review] = system.reviews.started
     assert review.choices == ["duplicate", "distinct"]
-    await dedup(system).open_task(_opened(review.task_id, review.choices))
+    await ReviewSteps(system.runtimes["dedup"].transactions).open_task(_opened(review.task_id, review.choices))
     await system.settle()
     assert [e.payload.task_id for e in system.events(TASKS_EVENTS)] == [review.task_id]
 

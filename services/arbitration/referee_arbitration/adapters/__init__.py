@@ -1,1 +1,1 @@
-"""Arbitration's adapters to the outside: registration's and dedup's HTTP APIs, and Temporal."""
+"""Arbitration's adapters to the outside: registration's and dedup's HTTP APIs."""

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from referee_shared.events.common import Channel
 from referee_shared.events.disputes import CreditShare, RulingOutcome
 from referee_shared.events.tasks import TaskDecision
+from referee_shared.tasks import ADMIN, DecisionRefused, OpenTask, Wording, check_decision
 
 CHOICES: dict[str, RulingOutcome] = {
     "uphold": RulingOutcome.UPHELD,
@@ -27,6 +28,14 @@ CHOICES: dict[str, RulingOutcome] = {
 }
 ROLE_OF_LEVEL = {1: "reviewer", 2: "arbiter"}
 RATIO_STEP = Decimal("0.000001")
+WORDING = Wording(
+    not_open="task {task_id} is not the open review of this dispute ({open_task_id})",
+    decided="no review of this dispute is open now",
+    choice="choice {choice!r} is not a ruling; choose one of: {choices}",
+    role="a level-{level} ruling is made by the role {needed}, not {role}",
+    excluded="{decided_by} made the ruling under appeal and may not review it",
+    reason="a ruling needs a written reason of at least {min_chars} characters",
+)
 
 
 class RulingRefused(Exception):
@@ -44,6 +53,17 @@ class Bench:
     task_id: str
     level: int
     excluded_decider: str | None = None
+
+    def task(self, *, min_reason_chars: int = 0) -> OpenTask:
+        """The review as a reviewer task: any ruling, by the level's role (or an admin), with a written reason."""
+        return OpenTask(
+            self.task_id,
+            tuple(CHOICES),
+            (ROLE_OF_LEVEL[self.level], ADMIN),
+            level=self.level,
+            excluded_decider=self.excluded_decider,
+            min_reason_chars=min_reason_chars,
+        )
 
 
 @dataclass(frozen=True)
@@ -75,18 +95,11 @@ class RulingDraft(BaseModel):
 
 def draft_ruling(decision: TaskDecision, bench: Bench, parties: Parties, *, min_reason_chars: int) -> RulingDraft:
     """The ruling a decision makes, or RulingRefused saying what is wrong with it."""
-    if decision.task_id != bench.task_id:
-        raise RulingRefused(f"task {decision.task_id} is not the open review of this dispute ({bench.task_id})")
-    outcome = CHOICES.get(decision.choice)
-    if outcome is None:
-        raise RulingRefused(f"choice {decision.choice!r} is not a ruling; choose one of: {', '.join(CHOICES)}")
-    allowed = ROLE_OF_LEVEL[bench.level]
-    if decision.role not in (allowed, "admin"):
-        raise RulingRefused(f"a level-{bench.level} ruling is made by the role {allowed}, not {decision.role}")
-    if bench.excluded_decider is not None and decision.decided_by == bench.excluded_decider:
-        raise RulingRefused(f"{decision.decided_by} made the ruling under appeal and may not review it")
-    if len(decision.reason.strip()) < min_reason_chars:
-        raise RulingRefused(f"a ruling needs a written reason of at least {min_reason_chars} characters")
+    try:
+        check_decision(bench.task(min_reason_chars=min_reason_chars), decision, subject="dispute", wording=WORDING)
+    except DecisionRefused as exc:
+        raise RulingRefused(str(exc)) from exc
+    outcome = CHOICES[decision.choice]
     draft = RulingDraft(
         outcome=outcome,
         reason=decision.reason.strip(),

@@ -10,7 +10,7 @@ from temporalio import activity
 from .models import AppealMade, Escalation, Finalisation, Notice, ReviewClosing, ReviewOpening, RulingMade
 
 if TYPE_CHECKING:
-    from ..usecases.workflow_steps import WorkflowSteps
+    from .steps import WorkflowSteps
 
 
 class DisputeActivities:

@@ -8,7 +8,6 @@ effect when the window closes. Every deadline is reminded of beforehand, and eve
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -19,9 +18,10 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from referee_shared.events.disputes import DisputeStep
     from referee_shared.events.tasks import TaskDecision
+    from referee_shared.tasks.desk import TaskDesk, remind_before, workflow_step_id
 
     from ..domain.deadlines import appeal_until, first_level_due, hq_due, reminder_at, statements_until
-    from ..domain.ruling import Bench, RulingDraft, RulingRefused, draft_ruling
+    from ..domain.ruling import WORDING, Bench, RulingDraft, RulingRefused, draft_ruling
     from .activities import DisputeActivities
     from .models import (
         AppealFiled,
@@ -44,7 +44,7 @@ class DisputeEscalationWorkflow:
     def __init__(self) -> None:
         self._case: DisputeCase | None = None
         self._bench: Bench | None = None
-        self._decision: TaskDecision | None = None
+        self._desk = TaskDesk("dispute", WORDING)
         self._ruling: RulingDraft | None = None
         self._appeal: AppealFiled | None = None
         self._appeal_until: datetime | None = None
@@ -96,6 +96,7 @@ class DisputeEscalationWorkflow:
         task_id = f"dispute-{self._this_case().dispute_id}-{self._reviews}"
         # Open to decisions before the task is announced: a reviewer may act the moment the inbox hears of it.
         self._bench = Bench(task_id, level, excluded)
+        self._desk.open(self._bench.task(min_reason_chars=self._this_case().rules.min_reason_chars))
         await self._act(
             DisputeActivities.open_review,
             ReviewOpening(
@@ -109,17 +110,18 @@ class DisputeEscalationWorkflow:
             ),
         )
         stage = STAGE_NAMES[level]
-        if not await self._wait_reminding(lambda: self._ruling is not None, due, level, f"The {stage} is due"):
+        if not await self._wait_reminding(lambda: self._desk.decided, due, level, f"The {stage} is due"):
             if level == 1:
                 self._bench = None
+                self._desk.take()
                 await self._close(task_id, "escalated", None, "the first-level deadline passed")
                 return None
             await self._notify(DisputeStep.OVERDUE, f"The {stage} is overdue: it was due", level, due)
-            await workflow.wait_condition(lambda: self._ruling is not None)
-        ruling, decision = self._ruling, self._decision
+            await workflow.wait_condition(lambda: self._desk.decided)
+        ruling, (_, decision) = self._ruling, self._desk.take()
         assert ruling is not None
         assert decision is not None
-        self._bench, self._ruling, self._decision = None, None, None
+        self._bench, self._ruling = None, None
         await self._close(task_id, decision.choice, decision.decided_by, decision.reason)
         return ruling
 
@@ -130,12 +132,11 @@ class DisputeEscalationWorkflow:
 
     async def _wait_reminding(self, done: Callable[[], bool], due: datetime, level: int | None, what: str) -> bool:
         """Wait until ``done`` or ``due``; remind everyone concerned before ``due`` if there is time to."""
-        remind = reminder_at(due, self._this_case().rules)
-        if remind > workflow.now():
-            if await _wait(done, remind):
-                return True
+
+        async def remind() -> None:
             await self._notify(DisputeStep.REMINDER, what, level, due)
-        return await _wait(done, due)
+
+        return await remind_before(done, due, reminder_at(due, self._this_case().rules), remind)
 
     async def _escalate(self, reason_code: str, why: str, due: datetime) -> None:
         summary = f"{why}; the case goes to an HQ arbiter, who rules by {due:%Y-%m-%d %H:%M} UTC."
@@ -161,7 +162,7 @@ class DisputeEscalationWorkflow:
         return RulingMade(**self._ids(), ruling=ruling, decided_at=self._decided_at, appeal_until=until)
 
     def _ids(self) -> dict[str, Any]:
-        return {"action_id": workflow.uuid4(), "dispute_id": self._this_case().dispute_id}
+        return {"action_id": workflow_step_id(), "dispute_id": self._this_case().dispute_id}
 
     def _this_case(self) -> DisputeCase:
         assert self._case is not None
@@ -170,9 +171,10 @@ class DisputeEscalationWorkflow:
     async def _act(self, activity: Callable[[Any, Arg], Awaitable[None]], argument: Arg) -> None:
         await workflow.execute_activity_method(activity, argument, start_to_close_timeout=timedelta(seconds=60))
 
-    @workflow.update(name="decide")
+    @workflow.update  # named "decide" (DECIDE), as every task in the inbox says
     async def decide(self, decision: TaskDecision) -> str:
-        self._ruling, self._decision = self._draft(decision), decision
+        self._ruling = self._draft(decision)
+        self._desk.accept(decision)
         # The appeal window opens the moment the ruling is made (a ruling on appeal has none).
         self._decided_at = workflow.now()
         self._appeal_until = None if self._appealed else appeal_until(self._decided_at, self._this_case().rules)
@@ -186,8 +188,8 @@ class DisputeEscalationWorkflow:
             raise ApplicationError(exc.reason) from exc
 
     def _draft(self, decision: TaskDecision) -> RulingDraft:
-        if self._bench is None or self._ruling is not None:
-            raise RulingRefused("no review of this dispute is open now")
+        if self._bench is None or self._desk.decided:
+            raise RulingRefused(WORDING.decided)
         case = self._this_case()
         return draft_ruling(decision, self._bench, case.parties(), min_reason_chars=case.rules.min_reason_chars)
 
@@ -215,11 +217,3 @@ class DisputeEscalationWorkflow:
             "appeal_until": self._appeal_until.isoformat() if self._appeal_until else None,
             "appealed": self._appealed,
         }
-
-
-async def _wait(done: Callable[[], bool], until: datetime) -> bool:
-    remaining = until - workflow.now()
-    if remaining > timedelta(0):
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(done, timeout=remaining)
-    return done()

@@ -14,7 +14,6 @@ from referee_shared.rules.arbitration import ArbitrationRules
 from ..domain.ruling import Parties, RulingDraft
 
 DISPUTE_WORKFLOW_KIND = "dispute"
-DECIDE_UPDATE = "decide"
 APPEAL_UPDATE = "appeal"
 
 

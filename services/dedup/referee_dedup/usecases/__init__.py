@@ -9,7 +9,6 @@ from __future__ import annotations
 from referee_shared.events.checks import DedupRequested
 from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import LockChanged
-from referee_shared.events.tasks import TaskClosed, TaskOpened
 from referee_shared.outbox import Transactions
 from referee_shared.rules.rulebook import RuleBook
 from referee_shared.settings import ServiceSettings
@@ -38,12 +37,6 @@ class Dedup:
 
     async def lock_changed(self, event: Envelope[LockChanged]) -> None:
         await self.lock_changes.apply(event)
-
-    async def open_task(self, opened: TaskOpened) -> None:
-        await self.reviews.open_task(opened)
-
-    async def close_task(self, closed: TaskClosed) -> None:
-        await self.reviews.close_task(closed)
 
     async def apply_review(self, decision: ReviewDecision) -> str:
         return await self.reviews.apply_review(decision)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from datetime import datetime
 
 from referee_shared.events.checks import DedupRequested
-from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened
+from referee_shared.events.tasks import TaskKind
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.regions import region_key
 from referee_shared.rules.rulebook import RuleBook
 from referee_shared.rules.ruleset import RuleSet
 from referee_shared.settings import ServiceSettings
-from referee_shared.topics import TASKS_EVENTS
 
 from ..domain.claims import ClaimOf, Decision, Reason, ReviewAsk, Verdict
 from ..domain.slices import claim_key, slice_of
@@ -21,7 +19,7 @@ from ..index_sync import IndexFollower
 from ..ports import ReviewScheduler
 from ..store import Customer, CustomerRepository, PairDecision, Review
 from ..workflows.models import REVIEW_WORKFLOW_KIND, ReviewDecision, ReviewInput
-from .records import CONSUMER, new_customer, new_customer_key, publish, record, take_claim
+from .records import new_customer, new_customer_key, publish, record, take_claim
 
 
 class Reviews:
@@ -68,19 +66,6 @@ class Reviews:
         # Started before the commit: a failed commit redelivers the request, and the start finds the workflow.
         await self._scheduler.start_review(workflow_id, review)
         return review
-
-    async def open_task(self, opened: TaskOpened) -> None:
-        """Publish a reviewer task (the review workflow's first step); publishing it twice is harmless."""
-        async with self._tx.begin() as tx:
-            if await tx.first_time(CONSUMER, _event_id("opened", opened.task_id, opened.level)):
-                await tx.emit(TASKS_EVENTS, opened.task_id, opened)
-
-    async def close_task(self, closed: TaskClosed) -> None:
-        async with self._tx.begin() as tx:
-            if await tx.first_time(
-                CONSUMER, uuid.uuid5(uuid.NAMESPACE_URL, f"closed:{closed.task_id}:{closed.outcome}")
-            ):
-                await tx.emit(TASKS_EVENTS, closed.task_id, closed)
 
     async def apply_review(self, decision: ReviewDecision) -> str:
         """Apply and remember a reviewer's decision, and answer the held registration; idempotent."""
@@ -215,7 +200,3 @@ def _review_input(request: DedupRequested, rules: RuleSet, ask: ReviewAsk) -> Re
         escalation_hours=rules.dedup.escalation_deadline_hours,
     )
 
-
-def _event_id(*parts: object) -> uuid.UUID:
-    """A stable id for an event the review workflow may ask for twice (an activity retried)."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, ":".join(str(p) for p in parts))

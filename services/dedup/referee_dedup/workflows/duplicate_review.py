@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskKind, TaskOpened
+    from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskKind
+    from referee_shared.tasks import OpenTask
+    from referee_shared.tasks.desk import TaskDesk
+    from referee_shared.tasks.inbox import task_opened
 
     from .activities import ReviewActivities
-    from .models import DECIDE, ReviewDecision, ReviewInput
+    from .models import ReviewDecision, ReviewInput
 
 _TIMEOUT = timedelta(seconds=30)
 _ROLES = {1: ("reviewer", "admin"), 2: ("arbiter", "admin")}
@@ -19,62 +22,52 @@ _ROLES = {1: ("reviewer", "admin"), 2: ("arbiter", "admin")}
 @workflow.defn(name="DuplicateReview")
 class DuplicateReviewWorkflow:
     def __init__(self) -> None:
-        self._review: ReviewInput | None = None
         self._level = 1
-        self._decision: TaskDecision | None = None
+        self._desk = TaskDesk("review")
 
     @workflow.run
     async def run(self, review: ReviewInput) -> str:
-        self._review = review
         for level, hours in ((1, review.deadline_hours), (2, review.escalation_hours)):
             self._level = level
-            await self._open(review, level, hours)
-            try:
-                await workflow.wait_condition(lambda: self._decision is not None, timeout=timedelta(hours=hours))
-            except TimeoutError:
+            due_at = workflow.now() + timedelta(hours=hours)
+            self._desk.open(OpenTask(review.task_id, review.choices, _ROLES[level], level=level, due_at=due_at))
+            await self._open(review, level, due_at)
+            if not await self._desk.wait(due_at):
                 outcome = "escalated" if level == 1 else "expired"
                 await self._close(review, outcome, None, f"no decision within {hours} hours")
                 continue
-            decision = self._decision
+            _, decision = self._desk.take()
             assert decision is not None
             await self._close(review, decision.choice, decision.decided_by, decision.reason)
             return await self._apply(review, decision.choice, decision.decided_by, decision.reason)
+        self._desk.take()
         reason = "nobody decided before the deadlines; the earlier registration keeps its protection"
         return await self._apply(review, review.default_choice, "deadline", reason)
 
-    @workflow.update(name=DECIDE)
+    @workflow.update  # named "decide" (DECIDE), as every task in the inbox says
     async def decide(self, decision: TaskDecision) -> str:
-        self._decision = decision
+        self._desk.accept(decision)
         return decision.choice
 
     @decide.validator
     def _validate(self, decision: TaskDecision) -> None:
-        review = self._review
-        if review is None or decision.task_id != review.task_id:
-            raise ValueError(f"unknown task {decision.task_id!r}")
-        if decision.choice not in review.choices:
-            raise ValueError(f"choice {decision.choice!r} is not offered; choose one of {', '.join(review.choices)}")
-        if decision.role not in _ROLES[self._level]:
-            raise ValueError(f"role {decision.role!r} may not decide at level {self._level}")
-        if self._decision is not None:
-            raise ValueError("this task is already decided")
+        self._desk.check(decision)
 
     @workflow.query
     def level(self) -> int:
         return self._level
 
-    async def _open(self, review: ReviewInput, level: int, hours: int) -> None:
-        opened = TaskOpened(
+    async def _open(self, review: ReviewInput, level: int, due_at: datetime) -> None:
+        opened = task_opened(
             task_id=review.task_id,
             kind=TaskKind.DUPLICATE_REVIEW,
             title=review.title,
             role=_ROLES[level][0],
             level=level,
             workflow_id=workflow.info().workflow_id,
-            update_name=DECIDE,
             choices=review.choices,
             details=review.details,
-            due_at=workflow.now() + timedelta(hours=hours),
+            due_at=due_at,
             region=review.region,
             subject_party_ids=review.subject_party_ids,
             opened_at=workflow.now(),

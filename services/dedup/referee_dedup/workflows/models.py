@@ -8,7 +8,6 @@ from uuid import UUID
 from pydantic import BaseModel
 
 REVIEW_WORKFLOW_KIND = "duplicate-review"
-DECIDE = "decide"
 
 
 class ReviewInput(BaseModel):

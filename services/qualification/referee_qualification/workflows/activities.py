@@ -10,7 +10,7 @@ from temporalio import activity
 from .models import Escalation, Reminder, ReviewDecided, Step, TaskStep
 
 if TYPE_CHECKING:
-    from ..review_steps import ReviewSteps
+    from .steps import ReviewSteps
 
 
 class ReviewActivities:

@@ -11,7 +11,6 @@ from referee_shared.events.tasks import TaskDecision
 
 REVIEW_WORKFLOW_KIND = "qualification-review"
 VALIDITY_WORKFLOW_KIND = "qualification-validity"
-DECIDE_UPDATE = "decide"
 APPROVE = "approve"
 REJECT = "reject"
 
@@ -74,8 +73,3 @@ class ReviewDecided(Step):
 
 def task_id(submission_id: UUID, level: int) -> str:
     return f"qualification-{submission_id}-L{level}"
-
-
-def step_key(workflow_id: str, run_id: str, name: str) -> str:
-    """A step's idempotency key: the same step of the same workflow run takes effect once."""
-    return f"{workflow_id}/{run_id}/{name}"

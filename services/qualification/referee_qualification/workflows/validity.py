@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
 from datetime import datetime, timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from referee_shared.tasks.desk import wait_until, workflow_step_id
+
     from .activities import ReviewActivities
-    from .models import Step, ValidityInput, step_key
+    from .models import Step, ValidityInput
 
 _STEP_TIMEOUT = timedelta(seconds=30)
 
@@ -47,17 +48,12 @@ class CertificateValidityWorkflow:
 
     async def _ended_before(self, at: datetime) -> bool:
         """Wait until ``at``; True if the certificate was revoked first."""
-        remaining = at - workflow.now()
-        if remaining > timedelta(0):
-            with suppress(TimeoutError):
-                await workflow.wait_condition(lambda: self._ended_because is not None, timeout=remaining)
-        return self._ended_because is not None
+        return await wait_until(lambda: self._ended_because is not None, at)
 
     def _step(self, name: str) -> Step:
         assert self._validity is not None
-        info = workflow.info()
         return Step(
-            step=step_key(info.workflow_id, info.run_id, name),
+            step=str(workflow_step_id(name)),
             submission_id=self._validity.submission_id,
             at=workflow.now(),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from referee_shared.events.common import Channel
 from referee_shared.events.leads import LeadTransitioned, LockChange, LockChanged
@@ -19,11 +19,6 @@ CONSUMER = "registration"
 LOCK_ACTIONS = "registration.lock-workflow"
 """Processed-events consumer name for the lock workflow's activities, keyed by a deterministic action id."""
 SYSTEM_ACTOR = "registration"
-
-
-def action_id(*parts: object) -> UUID:
-    """A stable id for one workflow action, so a retried activity is recognised as done."""
-    return uuid5(NAMESPACE_URL, "referee:" + ":".join(str(p) for p in parts))
 
 
 async def move(tx: Transaction, lead: Lead, target: LeadStatus, *, actor: str, reason: str) -> None:

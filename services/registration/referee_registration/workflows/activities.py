@@ -10,11 +10,11 @@ from temporalio import activity
 from .models import ExtensionClosed, ExtensionOpened, LockEnded, LockExtended, LockReminder, LockTransferred
 
 if TYPE_CHECKING:
-    from ..usecases.locks import LockKeeping
+    from .steps import LockSteps
 
 
 class LockActivities:
-    def __init__(self, locks: LockKeeping) -> None:
+    def __init__(self, locks: LockSteps) -> None:
         self._locks = locks
 
     @activity.defn(name="end_lock")

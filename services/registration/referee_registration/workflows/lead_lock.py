@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import TypeVar
 from uuid import NAMESPACE_URL, uuid5
@@ -19,6 +18,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from referee_shared.events.tasks import TaskDecision
+    from referee_shared.tasks import OpenTask, Wording
+    from referee_shared.tasks.desk import TaskDesk, wait_until
 
     from ..domain.protection import ExtensionRefused, check_extension, follow_up_expiry, next_reminder
     from .activities import LockActivities
@@ -42,6 +43,9 @@ with workflow.unsafe.imports_passed_through():
     )
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+WORDING = Wording(
+    choice="choice {choice!r} is not one of {choices}", role="role {role!r} may not decide lock extensions"
+)
 A = TypeVar("A")
 
 
@@ -60,6 +64,9 @@ class LeadLockWorkflow:
         self._ending: LockEnding | None = None
         self._woken = False
         self._acting = asyncio.Lock()  # one activity at a time, so the database sees changes in order
+        self._desk = TaskDesk("lock", WORDING)
+        if self._state.pending is not None:  # carried over a continue-as-new
+            self._desk.open(_extension_task(self._state.pending))
 
     @workflow.run
     async def run(self, lock: LockInput) -> str:
@@ -104,8 +111,7 @@ class LeadLockWorkflow:
             ]
             wake = min(moments)
             self._woken = False
-            with suppress(TimeoutError):
-                await workflow.wait_condition(lambda: self._woken or self._ending is not None, timeout=wake - now)
+            await wait_until(lambda: self._woken or self._ending is not None, wake)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._close_extension("withdrawn", None, f"the lock ended: {self._ending.reason}")
         return self._ending.change
@@ -157,6 +163,7 @@ class LeadLockWorkflow:
         state.pending = PendingExtension(
             task_id=task_id, days=request.days, due_at=due_at, requested_by=request.requested_by
         )
+        self._desk.open(_extension_task(state.pending))
         self._woken = True
         opened = ExtensionOpened(
             lock_id=self._lock.lock_id,
@@ -188,11 +195,12 @@ class LeadLockWorkflow:
         except ExtensionRefused as exc:
             raise ApplicationError(str(exc), type="ExtensionRefused", non_retryable=True) from exc
 
-    @workflow.update(name="decide")
+    @workflow.update  # named "decide" (DECIDE), as every task in the inbox says
     async def decide(self, decision: TaskDecision) -> str:
         """The shared inbox's decision on the pending extension request: approve or deny."""
         state = self._state
         assert state.pending is not None  # the validator admitted only the pending task
+        self._desk.accept(decision)
         new_expiry = None
         if decision.choice == "approve":
             new_expiry = state.expires_at + timedelta(days=state.pending.days)
@@ -203,15 +211,7 @@ class LeadLockWorkflow:
 
     @decide.validator
     def _decision_admissible(self, decision: TaskDecision) -> None:
-        pending = self._state.pending
-        if pending is None or decision.task_id != pending.task_id:
-            raise ApplicationError(f"task {decision.task_id} is not open on this lock", non_retryable=True)
-        if decision.choice not in EXTENSION_CHOICES:
-            raise ApplicationError(
-                f"choice {decision.choice!r} is not one of {', '.join(EXTENSION_CHOICES)}", non_retryable=True
-            )
-        if decision.role not in EXTENSION_DECIDERS:
-            raise ApplicationError(f"role {decision.role!r} may not decide lock extensions", non_retryable=True)
+        self._desk.check(decision)
 
     @workflow.update
     async def transfer(self, order: TransferOrder) -> str:
@@ -264,6 +264,7 @@ class LeadLockWorkflow:
         self, outcome: str, decided_by: str | None, reason: str, expires_at: datetime | None = None
     ) -> None:
         pending, self._state.pending = self._state.pending, None
+        self._desk.take()
         if pending is None:
             return
         self._woken = True
@@ -285,3 +286,7 @@ class LeadLockWorkflow:
     def _history_is_long(self) -> bool:
         info = workflow.info()
         return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self._lock.history_limit
+
+
+def _extension_task(pending: PendingExtension) -> OpenTask:
+    return OpenTask(pending.task_id, EXTENSION_CHOICES, EXTENSION_DECIDERS, due_at=pending.due_at)

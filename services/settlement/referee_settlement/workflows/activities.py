@@ -20,7 +20,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from ..statements import Statements
+    from .steps import Statements
 
 
 class SettlementActivities:

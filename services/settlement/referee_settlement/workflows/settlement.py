@@ -8,7 +8,7 @@ decides on the approval task through the ``decide`` update, as the shared inbox 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +19,8 @@ with workflow.unsafe.imports_passed_through():
 
     from referee_shared.events.common import PartyId
     from referee_shared.events.tasks import TaskDecision
+    from referee_shared.tasks import ADMIN, OpenTask, Wording
+    from referee_shared.tasks.desk import TaskDesk, wait_until
 
     from .activities import SettlementActivities as Steps
     from .models import (
@@ -42,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
 STEP_TIMEOUT = timedelta(seconds=30)
 LAST_LEVEL = 2  # HQ finance: past its deadline the task stays open, money is never approved by a timer
 APPROVER = TypeAdapter(PartyId)  # statements name their approver as a party id
+WORDING = Wording(decided="task {task_id} is not open on this settlement")
 
 
 @workflow.defn(name="Settlement")
@@ -49,8 +52,7 @@ class SettlementWorkflow:
     def __init__(self) -> None:
         self._revision, self._reason = 0, ""
         self._reversal: DealReversal | None = None
-        self._task: TaskRef | None = None
-        self._decision: TaskDecision | None = None
+        self._desk = TaskDesk("settlement", WORDING)
         self._issued: UUID | None = None
         self._stage = "starting"
 
@@ -92,29 +94,29 @@ class SettlementWorkflow:
 
     async def _approval(self, plan: Plan, statement_id: UUID) -> str | None:
         """Who approved the statement; None if finance rejected it or the deal changed meanwhile."""
-        revision, self._decision, self._stage = self._revision, None, "awaiting_approval"
+        revision, self._stage = self._revision, "awaiting_approval"
         deadline = timedelta(hours=plan.approval_deadline_hours)
         reminder = timedelta(hours=plan.approval_reminder_hours_before)
 
         def settled_or_changed() -> bool:
-            return self._decision is not None or self._changed_since(revision)
+            return self._desk.decided or self._changed_since(revision)
 
         # Decisions are accepted from the moment the task is defined: the inbox may hear of it (the
         # outbox publishes on commit) before this workflow hears that the step announcing it finished.
-        task = self._task = TaskRef.approval(plan, statement_id, 1, workflow.now() + deadline)
+        task = self._open(TaskRef.approval(plan, statement_id, 1, workflow.now() + deadline))
         await self._step(Steps.open_task, task)
-        while not await _until(settled_or_changed, task.due_at - reminder):
+        while not await wait_until(settled_or_changed, task.due_at - reminder):
             await self._step(Steps.remind, ReminderRequest(task=task, overdue=False))
-            if await _until(settled_or_changed, task.due_at):
+            if await wait_until(settled_or_changed, task.due_at):
                 break
             if task.level == LAST_LEVEL:
                 await self._step(Steps.remind, ReminderRequest(task=task, overdue=True))
                 await workflow.wait_condition(settled_or_changed)
                 break
-            successor = self._task = TaskRef.approval(plan, statement_id, task.level + 1, workflow.now() + deadline)
+            successor = self._open(TaskRef.approval(plan, statement_id, task.level + 1, workflow.now() + deadline))
             await self._step(Steps.escalate, EscalateRequest(task=task, successor=successor))
             task = successor
-        self._task, decision = None, self._decision
+        _, decision = self._desk.take()
         if decision is None:
             why = "the deal was reversed" if self._reversal else f"the deal changed: {self._reason}"
             await self._step(Steps.withdraw, WithdrawRequest(statement_id=statement_id, task=task, reason=why))
@@ -126,6 +128,10 @@ class SettlementWorkflow:
         await self._step(Steps.conclude, conclude)
         self._stage = "approved" if decision.choice == APPROVE else "rejected"
         return decision.decided_by if decision.choice == APPROVE else None
+
+    def _open(self, task: TaskRef) -> TaskRef:
+        self._desk.open(OpenTask(task.task_id, task.choices, (task.role, ADMIN), level=task.level, due_at=task.due_at))
+        return task
 
     def _changed_since(self, revision: int) -> bool:
         return self._reversal is not None or self._revision > revision
@@ -142,20 +148,14 @@ class SettlementWorkflow:
     def reverse(self, reversal: DealReversal) -> None:
         self._reversal = self._reversal or reversal
 
-    @workflow.update
+    @workflow.update  # named "decide" (DECIDE), as every task in the inbox says
     def decide(self, decision: TaskDecision) -> str:
-        self._decision = decision
+        self._desk.accept(decision)
         return decision.choice
 
     @decide.validator
     def _decision_is_allowed(self, decision: TaskDecision) -> None:
-        task = self._task
-        if task is None or decision.task_id != task.task_id or self._decision is not None:
-            raise ValueError(f"task {decision.task_id} is not open on this settlement")
-        if decision.choice not in task.choices:
-            raise ValueError(f"choice {decision.choice!r} is not offered; choose one of {', '.join(task.choices)}")
-        if decision.role not in (task.role, "admin"):
-            raise ValueError(f"role {decision.role!r} may not decide this task; it needs {task.role}")
+        self._desk.check(decision)
         try:
             APPROVER.validate_python(decision.decided_by)
         except ValidationError:
@@ -168,18 +168,6 @@ class SettlementWorkflow:
         return SettlementState(
             stage=self._stage,
             revision=self._revision,
-            open_task_id=self._task.task_id if self._task else None,
+            open_task_id=self._desk.task.task_id if self._desk.task else None,
             issued_statement_id=self._issued,
         )
-
-
-async def _until(condition: Callable[[], bool], moment: datetime) -> bool:
-    """Wait for ``condition`` until ``moment``; True if it came true, False if the moment came first."""
-    remaining = moment - workflow.now()
-    if remaining <= timedelta(0):
-        return condition()
-    try:
-        await workflow.wait_condition(condition, timeout=remaining)
-    except TimeoutError:
-        return False
-    return True

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from uuid import NAMESPACE_URL, uuid5
 
 from referee_shared.events.qualifications import QualificationChange
 from referee_shared.outbox import Transaction, Transactions
-from referee_shared.topics import TASKS_EVENTS
+from referee_shared.tasks import step_id
+from referee_shared.tasks.inbox import publish, task_closed, task_reminded
 
-from .changes import record_change
-from .domain.status import QualificationStatus, transition
-from .inbox import closed_task, opened_task, reminded_task
-from .ports import Reviews
-from .store import Qualification, QualificationRepository
-from .workflows.models import APPROVE, Escalation, Reminder, ReviewDecided, ReviewTask, Step, TaskStep
+from ..changes import record_change
+from ..domain.status import QualificationStatus, transition
+from ..inbox import opened_task
+from ..ports import Reviews
+from ..store import Qualification, QualificationRepository
+from .models import APPROVE, Escalation, Reminder, ReviewDecided, ReviewTask, Step, TaskStep
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ class ReviewSteps:
                 level=step.task.level,
                 due_at=step.task.due_at,
             )
-            await tx.emit(TASKS_EVENTS, step.task.task_id, reminded_task(step.task, step.at))
+            # The inbox's nudge for an overdue task: it stays open and is marked overdue.
+            await publish(tx, task_reminded(step.task.task_id, due_at=step.task.due_at, overdue=True, at=step.at))
 
     async def decide(self, step: ReviewDecided) -> str:
         """Record a reviewer's approval or rejection (an approval starts the validity); returns the status after."""
@@ -153,7 +154,7 @@ async def _first_time(tx: Transaction, step: Step) -> Qualification | None:
     if qualification is None:
         # The workflow starts just before the submission commits; Temporal retries the activity.
         raise LookupError(f"qualification {step.submission_id} is not stored (yet)")
-    if not await tx.first_time(STEPS, uuid5(NAMESPACE_URL, step.step)):
+    if not await tx.first_time(STEPS, step_id(step.step)):
         return None
     return qualification
 
@@ -182,9 +183,8 @@ async def _open_task(
         )
         if q.submission_id != qualification.submission_id
     ][:_EARLIER_SHOWN]
-    await tx.emit(
-        TASKS_EVENTS,
-        task.task_id,
+    await publish(
+        tx,
         opened_task(qualification, task, workflow_id, earlier, at, escalated_from=escalated_from),
         correlation_id=qualification.correlation_id or None,
     )
@@ -201,4 +201,4 @@ async def _open_task(
 async def _close_task(
     tx: Transaction, task_id: str, outcome: str, decided_by: str | None, reason: str, at: datetime
 ) -> None:
-    await tx.emit(TASKS_EVENTS, task_id, closed_task(task_id, outcome, decided_by, reason, at))
+    await publish(tx, task_closed(task_id, outcome, decided_by=decided_by, reason=reason, at=at))

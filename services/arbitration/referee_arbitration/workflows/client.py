@@ -8,11 +8,12 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from referee_shared.events.tasks import TaskDecision
+from referee_shared.tasks import DECIDE
 from referee_shared.temporal import start_once
 
 from ..ports import WorkflowRefused
-from ..workflows.dispute_escalation import DisputeEscalationWorkflow
-from ..workflows.models import APPEAL_UPDATE, DECIDE_UPDATE, AppealFiled, DisputeCase
+from .dispute_escalation import DisputeEscalationWorkflow
+from .models import APPEAL_UPDATE, AppealFiled, DisputeCase
 
 
 class TemporalDisputeWorkflows:
@@ -26,7 +27,7 @@ class TemporalDisputeWorkflows:
         )
 
     async def decide(self, workflow_id: str, decision: TaskDecision) -> str:
-        return await self._update(workflow_id, DECIDE_UPDATE, decision)
+        return await self._update(workflow_id, DECIDE, decision)
 
     async def appeal(self, workflow_id: str, appeal: AppealFiled) -> str:
         return await self._update(workflow_id, APPEAL_UPDATE, appeal)

@@ -11,19 +11,20 @@ from collections.abc import Sequence
 from uuid import UUID, uuid5
 
 from referee_shared.events.settlements import StatementKind
-from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened, TaskReminded
+from referee_shared.events.tasks import TaskKind
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.rules.ruleset import RuleSet
-from referee_shared.topics import SETTLEMENTS_STATEMENTS, TASKS_EVENTS
+from referee_shared.tasks.inbox import publish, task_closed, task_opened, task_reminded
+from referee_shared.topics import SETTLEMENTS_STATEMENTS
 
-from .domain.credit import SettlementError
-from .domain.split import Split, split_deal
-from .domain.states import DealStatus, StatementStatus
-from .records import deal_terms, line_id_for, ruling_of, statement_event, statement_id_for, task_details
-from .settings import SettlementSettings
-from .store import ApprovalTask, Deal, SettlementRepository, Statement, StatementLine
-from .workflows.models import (
+from ..domain.credit import SettlementError
+from ..domain.split import Split, split_deal
+from ..domain.states import DealStatus, StatementStatus
+from ..records import deal_terms, line_id_for, ruling_of, statement_event, statement_id_for, task_details
+from ..settings import SettlementSettings
+from ..store import ApprovalTask, Deal, SettlementRepository, Statement, StatementLine
+from .models import (
     APPROVE,
     SETTLEMENT_WORKFLOW_KIND,
     ConcludeRequest,
@@ -105,10 +106,9 @@ class Statements:
             if task is None or task.status != "open" or task.reminders >= wanted:
                 return
             task.reminders = wanted
-            reminder = TaskReminded(
-                task_id=task.task_id, due_at=task.due_at, overdue=request.overdue, reminded_at=tx.clock.now()
+            await publish(
+                tx, task_reminded(task.task_id, due_at=task.due_at, overdue=request.overdue, at=tx.clock.now())
             )
-            await tx.emit(TASKS_EVENTS, task.task_id, reminder)
 
     async def escalate(self, request: EscalateRequest) -> None:
         """No decision by the deadline: close the task as escalated and open its successor for HQ finance."""
@@ -194,7 +194,7 @@ class Statements:
         )
         lines = await repo.lines(statement.statement_id)
         who = "HQ finance" if task.level > 1 else "finance"
-        opened = TaskOpened(
+        opened = task_opened(
             task_id=task.task_id,
             kind=TaskKind.SETTLEMENT_APPROVAL,
             title=f"{who}: approve settlement of deal {statement.deal_id}, "
@@ -202,7 +202,6 @@ class Statements:
             role=task.role,
             level=task.level,
             workflow_id=self._settings.workflow_id(SETTLEMENT_WORKFLOW_KIND, statement.deal_id),
-            update_name="decide",
             choices=task.choices,
             details=task_details(statement, lines),
             due_at=task.due_at,
@@ -210,7 +209,7 @@ class Statements:
             opened_at=now,
         )
         deal = await repo.deal_for_update(statement.deal_id)
-        await tx.emit(TASKS_EVENTS, task.task_id, opened, correlation_id=deal.correlation_id if deal else None)
+        await publish(tx, opened, correlation_id=deal.correlation_id if deal else None)
 
 
 async def _statement(repo: SettlementRepository, statement_id: UUID) -> Statement:
@@ -283,10 +282,7 @@ async def _close(
     if task is None or task.status != "open":
         return False
     task.status, task.outcome, task.closed_at = "closed", outcome, tx.clock.now()
-    closed = TaskClosed(
-        task_id=task_id, outcome=outcome, decided_by=decided_by, reason=reason, closed_at=task.closed_at
-    )
-    await tx.emit(TASKS_EVENTS, task_id, closed)
+    await publish(tx, task_closed(task_id, outcome, decided_by=decided_by, reason=reason, at=task.closed_at))
     return True
 
 

@@ -11,16 +11,18 @@ from uuid import UUID
 
 from referee_shared.events.common import Channel
 from referee_shared.events.disputes import CreditShare, DisputeRuling, DisputeStep, RulingOutcome
-from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened
+from referee_shared.events.tasks import TaskKind
 from referee_shared.outbox import Transaction, Transactions
-from referee_shared.topics import DISPUTES_RULINGS, TASKS_EVENTS
+from referee_shared.tasks.inbox import publish, task_closed, task_opened
+from referee_shared.topics import DISPUTES_RULINGS
 
 from ..domain.ruling import CHOICES, ROLE_OF_LEVEL
 from ..domain.status import DisputeStatus
 from ..ports import EvidenceUnavailable
 from ..store import Dispute, DisputeRepository, Ruling, Statement
-from ..workflows.models import (
-    DECIDE_UPDATE,
+from ..usecases.gathering import EvidenceGatherer, file_evidence
+from ..usecases.steps import SYSTEM_ACTOR, WORKFLOW_ACTIONS, record_step
+from .models import (
     AppealMade,
     Escalation,
     Finalisation,
@@ -29,8 +31,6 @@ from ..workflows.models import (
     ReviewOpening,
     RulingMade,
 )
-from .gathering import EvidenceGatherer, file_evidence
-from .steps import SYSTEM_ACTOR, WORKFLOW_ACTIONS, record_step
 
 OUTCOME_WORDS = {
     RulingOutcome.UPHELD: "upheld the contested registration",
@@ -56,17 +56,15 @@ class WorkflowSteps:
             if not await tx.first_time(WORKFLOW_ACTIONS, opening.action_id):
                 return
             dispute = await _dispute(tx, opening.dispute_id)
-            await tx.emit(
-                TASKS_EVENTS,
-                opening.task_id,
-                TaskOpened(
+            await publish(
+                tx,
+                task_opened(
                     task_id=opening.task_id,
                     kind=TaskKind.DISPUTE_REVIEW,
                     title=_title(dispute, opening.level),
                     role=ROLE_OF_LEVEL[opening.level],
                     level=opening.level,
                     workflow_id=dispute.workflow_id or "",
-                    update_name=DECIDE_UPDATE,
                     choices=list(CHOICES),
                     details=_task_details(dispute, opening),
                     due_at=opening.due_at,
@@ -83,17 +81,10 @@ class WorkflowSteps:
     async def close_review(self, closing: ReviewClosing) -> None:
         """Take the task out of the open inbox; closing it twice changes nothing there."""
         async with self._tx.begin() as tx:
-            await tx.emit(
-                TASKS_EVENTS,
-                closing.task_id,
-                TaskClosed(
-                    task_id=closing.task_id,
-                    outcome=closing.outcome,
-                    decided_by=closing.decided_by,
-                    reason=closing.reason,
-                    closed_at=closing.at,
-                ),
+            closed = task_closed(
+                closing.task_id, closing.outcome, decided_by=closing.decided_by, reason=closing.reason, at=closing.at
             )
+            await publish(tx, closed)
 
     async def notify(self, notice: Notice) -> None:
         async with self._tx.begin() as tx:
