@@ -13,8 +13,6 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ValidationError
-
 from referee_shared.events.common import Channel
 from referee_shared.events.disputes import CreditShare, RulingOutcome
 from referee_shared.events.tasks import TaskDecision
@@ -80,7 +78,8 @@ class Parties:
         return (self.claimant_id, *self.respondent_ids)
 
 
-class RulingDraft(BaseModel):
+@dataclass
+class RulingDraft:
     """A ruling as decided, before it is recorded and (once no appeal remains) published."""
 
     outcome: RulingOutcome
@@ -90,7 +89,7 @@ class RulingDraft(BaseModel):
     lead_id: UUID | None = None
     new_holder_id: str | None = None
     new_holder_channel: Channel | None = None
-    shares: list[CreditShare] = []
+    shares: list[CreditShare] = field(default_factory=list)
 
 
 def draft_ruling(decision: TaskDecision, bench: Bench, parties: Parties, *, min_reason_chars: int) -> RulingDraft:
@@ -125,7 +124,7 @@ def shares_of(given: Any, parties: Parties) -> list[CreditShare]:
         return _with_channels(equal_shares(parties.all), parties)
     try:
         shares = _with_channels([CreditShare.model_validate(share) for share in given], parties)
-    except (TypeError, ValidationError) as exc:
+    except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         raise RulingRefused(f"shares must be a list of {{party_id, ratio}}: {exc}") from exc
     named = [share.party_id for share in shares]
     strangers = sorted(set(named) - set(parties.all))
