@@ -27,12 +27,16 @@ def build_index(records: Iterable[CustomerRecord]) -> CustomerIndex:
 
 
 def link(index: CustomerIndex, record: CustomerRecord, thresholds: Thresholds, *, limit: int = 4) -> list[Link]:
-    """At most one ``duplicate`` row (the best match) and the other candidates as ``possible``."""
+    """At most one ``duplicate`` row (the best match), the other candidates as ``possible``, branches as ``related``."""
     match = find_matches(index, profile(record), thresholds, limit=limit)
     rows = []
     for candidate in match.candidates:
         verdict = Level.DUPLICATE if candidate is match.duplicate else Level.POSSIBLE
         rows.append(Link(record.key, candidate.key, verdict, round(candidate.score, 4), explain(candidate, thresholds)))
+    for candidate in match.related:
+        rows.append(
+            Link(record.key, candidate.key, Level.RELATED, round(candidate.score, 4), explain(candidate, thresholds))
+        )
     return rows
 
 
