@@ -31,11 +31,10 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 import cn2an
+from dedup_data import BRAND_CHARACTERS, INDUSTRIES, Generator, LabelledRecord, Town, _short, labelled_set
 from four_corner_method import FourCornerMethod
 from pypinyin import lazy_pinyin, pinyin_dict
 from stdnum.cn import uscc as uscc_checker
-
-from dedup_data import BRAND_CHARACTERS, INDUSTRIES, Generator, LabelledRecord, Town, _short, labelled_set
 
 from referee_dedup.domain.profile import CustomerRecord
 

@@ -51,7 +51,9 @@ def measure(data: FamilySet, thresholds: Thresholds, *, show_errors: str | None)
             found[family] += hit
             if not hit and show_errors == family and shown < 8:
                 shown += 1
-                print(f"    missed {item.record} -> {item.truth}: {[(r.existing_id, r.verdict, r.reasons) for r in rows]}")
+                print(
+                    f"    missed {item.record} -> {item.truth}: {[(r.existing_id, r.verdict, r.reasons) for r in rows]}"
+                )
         else:
             false_dup[family] += duplicate is not None
             false_any[family] += any(r.verdict.value in ("duplicate", "possible") for r in rows)

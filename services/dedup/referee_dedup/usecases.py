@@ -97,7 +97,8 @@ class Dedup:
         identity = request.customer
         query = profile_of_request(request)
         thresholds = Thresholds(rules.dedup.duplicate_threshold, rules.dedup.possible_threshold)
-        candidates = await self._resolved(customers, find_matches(self.follower.index, query, thresholds))
+        match = find_matches(self.follower.index, query, thresholds)
+        candidates = await self._resolved(customers, match)
         candidates = await _remembered(customers, query, candidates)
         duplicate = candidates[0] if candidates and candidates[0].level is Level.DUPLICATE else None
         others = candidates[1:] if duplicate is not None else candidates
@@ -138,6 +139,12 @@ class Dedup:
             held = await self._cross_region(customers, request, rules, point, account)
             if held is not None:
                 return held
+        if duplicate is None and rules.dedup.related_is_conflict:
+            for group in match.related:  # a branch of an organisation another partner protects
+                if await _protected_by_another(customers, group.key, request, slice_name):
+                    reason = f"a branch of {group.profile.name}, which is protected (dedup.related_is_conflict, {ref})"
+                    explanation = _explain(group, thresholds, ref)
+                    return Outcome(DedupOutcome.RELATED, group.key, "related", reason, explanation, matched=group.key)
         contested = [c for c in others if await _protected_by_another(customers, c.key, request, slice_name)]
         if contested:
             return _possible(request, rules, thresholds, contested, self._settings)

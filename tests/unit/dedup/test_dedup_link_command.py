@@ -23,7 +23,7 @@ I6,某某科技,,,,,,,north,
 """
 
 
-def test_link_writes_one_duplicate_per_incoming_and_reports_bad_rows_by_line(tmp_path: Path) -> None:
+def test_link_writes_a_row_per_incoming_record_and_reports_bad_rows_by_line(tmp_path: Path) -> None:
     existing, incoming, out = tmp_path / "e.csv", tmp_path / "i.csv", tmp_path / "m.csv"
     existing.write_text(EXISTING, encoding="utf-8")
     incoming.write_text(INCOMING, encoding="utf-8")
@@ -37,9 +37,14 @@ def test_link_writes_one_duplicate_per_incoming_and_reports_bad_rows_by_line(tmp
         rows = list(csv.DictReader(written))
     assert [(r["incoming_id"], r["existing_id"], r["verdict"]) for r in rows] == [
         ("I1", "E1", "duplicate"),
+        ("I2", "", "unique"),
+        ("I4", "", "unique"),  # kept: only its mistyped credit code is ignored
         ("I5", "E1", "possible"),
     ]
     assert "phone +5" in rows[0]["reasons"]
+    assert "电话相同（+5）" in rows[0]["reasons_zh"] and "phone_same+5" in rows[0]["reason_codes"]
+    assert rows[1]["verdict_zh"] == "新客户"
+    assert "credit code 91330106MA27Y5AB3X ignored" in rows[2]["notes"]
     assert "i.csv:4: skipped: id and name must not be empty" in result.output
-    assert "i.csv:5: skipped: invalid unified social credit code" in result.output
+    assert "i.csv:5: kept: credit code 91330106MA27Y5AB3X ignored" in result.output
     assert "i.csv:7: skipped: lat 'north' is not a number" in result.output

@@ -262,7 +262,9 @@ def phones(text: str | None) -> Phones:
             continue
         numbers.append(key)
         national = key[3:]
-        if not (national.startswith("1") and len(national) == 11):  # landline: area code 10/2x is two digits, the others three
+        if not (
+            national.startswith("1") and len(national) == 11
+        ):  # landline: area code 10/2x is two digits, the others three
             local.append(national[2:] if national.startswith(("10", "2")) else national[3:])
     return Phones(tuple(dict.fromkeys(numbers)), tuple(dict.fromkeys(local)))
 

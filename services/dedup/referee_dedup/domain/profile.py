@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .divisions import Place
 from stdnum.cn import uscc as uscc_checker
 
+from .divisions import Place
 from .normalize import address_parts, fold, name_parts, phones, place_of_fields
 from .sounds import sound
 

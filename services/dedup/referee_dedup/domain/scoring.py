@@ -9,6 +9,7 @@ back as a piece of the explanation, so a verdict says which fields matched and h
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
@@ -63,6 +64,7 @@ class Evidence:
     similarity: float
     weight: float
     detail: str
+    code: str = ""  # machine-readable, e.g. phone_same, name_short; reasons_zh.py says it in Chinese
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +102,25 @@ def name_similarity(a: Profile, b: Profile) -> float:
     return max(core, full, unordered)
 
 
+def _code(field: str, how: str) -> str:
+    """``name`` + "short name (简称)" -> ``name_short_name``: the words of the phrase, ASCII only."""
+    words = re.findall(r"[a-z\-]+", how.lower())
+    return "_".join([field, *(w.replace("-", "_") for w in words)])
+
+
 def _uscc(a: Profile, b: Profile, w: Weights) -> Evidence | None:
     if not a.uscc or not b.uscc:
         ignored = a.uscc_ignored or b.uscc_ignored
         if ignored:
-            return Evidence("uscc", 0.0, 0.0, f"credit code {ignored} ignored: its check digit is wrong (mistyped)")
+            return Evidence(
+                "uscc", 0.0, 0.0, f"credit code {ignored} ignored: its check digit is wrong (mistyped)", "uscc_ignored"
+            )
         return None
     if a.uscc == b.uscc:
-        return Evidence("uscc", 1.0, w.uscc_same, f"same unified social credit code {a.uscc}")
-    return Evidence("uscc", 0.0, w.uscc_different, f"different unified social credit codes {a.uscc} / {b.uscc}")
+        return Evidence("uscc", 1.0, w.uscc_same, f"same unified social credit code {a.uscc}", "uscc_same")
+    return Evidence(
+        "uscc", 0.0, w.uscc_different, f"different unified social credit codes {a.uscc} / {b.uscc}", "uscc_different"
+    )
 
 
 def alike(a: Profile, b: Profile) -> str | None:
@@ -148,9 +160,9 @@ def _name(a: Profile, b: Profile, w: Weights) -> Evidence:
             pinyin = how_alike == "same name in pinyin"
             weight = w.name_in_pinyin if pinyin else w.name_sounds_alike
             shown = 0.9 if pinyin else 0.8
-            if weight > _name_weight(similarity, w):
+            if weight >= _name_weight(similarity, w):  # on a tie, the more telling explanation
                 detail = f"{how_alike}: {a.name!r} / {b.name!r} ({a.sound} / {b.sound})"
-                return Evidence("name", shown, weight, detail)
+                return Evidence("name", shown, weight, detail, _code("name", how_alike))
     return _name_by_characters(a, b, w, similarity)
 
 
@@ -177,7 +189,9 @@ def _name_by_characters(a: Profile, b: Profile, w: Weights, similarity: float) -
         weight, how = w.name_related, "related name"
     else:
         weight, how = w.name_different, "different name"
-    return Evidence("name", round(similarity, 3), weight, f"{how}: {a.core!r} / {b.core!r} ({similarity:.2f})")
+    return Evidence(
+        "name", round(similarity, 3), weight, f"{how}: {a.core!r} / {b.core!r} ({similarity:.2f})", _code("name", how)
+    )
 
 
 def _place(a: Profile, b: Profile, w: Weights) -> Evidence | None:
@@ -190,14 +204,16 @@ def _place(a: Profile, b: Profile, w: Weights) -> Evidence | None:
         return None
     where = f"{pa.describe()} / {pb.describe()}"
     if pa.province != pb.province:
-        return Evidence("place", 0.0, w.province_different, f"different province: {where}")
+        return Evidence("place", 0.0, w.province_different, f"different province: {where}", "place_different_province")
     if pa.city and pb.city and pa.city != pb.city:
-        return Evidence("place", 0.0, w.city_different, f"different city: {where}")
+        return Evidence("place", 0.0, w.city_different, f"different city: {where}", "place_different_city")
     if pa.district and pb.district and pa.district != pb.district:
-        return Evidence("place", 0.3, w.district_different, f"different district: {where}")
+        return Evidence("place", 0.3, w.district_different, f"different district: {where}", "place_different_district")
     if pa.city and pa.city == pb.city:
-        return Evidence("place", 1.0, w.same_city, f"same city: {_common(pa, pb).describe()}")
-    return Evidence("place", 0.5, w.same_province, f"same province: {_common(pa, pb).describe()}")
+        return Evidence("place", 1.0, w.same_city, f"same city: {_common(pa, pb).describe()}", "place_same_city")
+    return Evidence(
+        "place", 0.5, w.same_province, f"same province: {_common(pa, pb).describe()}", "place_same_province"
+    )
 
 
 def _common(a: Place, b: Place) -> Place:
@@ -209,13 +225,28 @@ def _phone(a: Profile, b: Profile, w: Weights) -> Evidence | None:
         return None
     shared = [n for n in a.phones if n in b.phones]
     if shared:
-        return Evidence("phone", 1.0, w.phone_same, f"same phone {shared[0]}")
+        return Evidence("phone", 1.0, w.phone_same, f"same phone {shared[0]}", "phone_same")
     local = [n for n in a.local_phones if n in b.local_phones]
     # the same local number counts only when one side wrote it without its area code
     if local and (not _has_landline(a, local[0]) or not _has_landline(b, local[0])):
-        return Evidence("phone", 0.9, w.phone_local_same, f"same number {local[0]}, one side without area code")
+        return Evidence(
+            "phone",
+            0.9,
+            w.phone_local_same,
+            f"same number {local[0]}, one side without area code",
+            "phone_same_local_number",
+        )
     shown = " ".join(a.phones or a.local_phones), " ".join(b.phones or b.local_phones)
-    return Evidence("phone", 0.0, w.phone_different, f"different phones {shown[0]} / {shown[1]}")
+    return Evidence("phone", 0.0, w.phone_different, f"different phones {shown[0]} / {shown[1]}", "phone_different")
+
+
+def _same_road_and_number(a: str, b: str) -> str | None:
+    """The road and house number both streets have (one may name a zone before the road), or None."""
+    shorter, longer = sorted((street_base(a), street_base(b)), key=len)
+    named = sum(1 for c in shorter if not c.isdigit()) >= 3  # a road's name, not a bare 8号
+    if named and shorter.endswith("号") and longer.endswith(shorter):
+        return shorter
+    return None
 
 
 def _has_landline(p: Profile, local: str) -> bool:
@@ -227,9 +258,15 @@ def _street(a: Profile, b: Profile, w: Weights) -> Evidence | None:
     if len(a.street) < 2 or len(b.street) < 2:
         return None
     similarity = Indel.normalized_similarity(a.street, b.street)
-    base = street_base(a.street)
-    if similarity < 0.85 and len(base) >= 4 and base.endswith("号") and base == street_base(b.street):
-        return Evidence("address", 0.85, w.street_close, f"same road and number: {base!r} ({a.street!r} / {b.street!r})")
+    base = _same_road_and_number(a.street, b.street)
+    if similarity < 0.85 and base is not None:
+        return Evidence(
+            "address",
+            0.85,
+            w.street_close,
+            f"same road and number: {base!r} ({a.street!r} / {b.street!r})",
+            "address_same_road_and_number",
+        )
     if similarity == 1.0:
         weight, how = w.street_same, "same address"
     elif similarity >= 0.85:
@@ -240,7 +277,13 @@ def _street(a: Profile, b: Profile, w: Weights) -> Evidence | None:
         weight, how = w.street_different, "different address"
     else:
         weight, how = 0.0, "loosely similar address"
-    return Evidence("address", round(similarity, 3), weight, f"{how}: {a.street!r} / {b.street!r} ({similarity:.2f})")
+    return Evidence(
+        "address",
+        round(similarity, 3),
+        weight,
+        f"{how}: {a.street!r} / {b.street!r} ({similarity:.2f})",
+        _code("address", how),
+    )
 
 
 def _distance(a: Profile, b: Profile, w: Weights) -> Evidence | None:
@@ -257,4 +300,10 @@ def _distance(a: Profile, b: Profile, w: Weights) -> Evidence | None:
         weight, how = w.distance_apart, "apart"
     else:
         weight, how = w.distance_far, "far apart"
-    return Evidence("distance", round(math.exp(-km / 0.5), 3), weight, f"{how}: {km:.2f} km between the coordinates")
+    return Evidence(
+        "distance",
+        round(math.exp(-km / 0.5), 3),
+        weight,
+        f"{how}: {km:.2f} km between the coordinates",
+        _code("distance", how),
+    )

@@ -61,7 +61,18 @@ INDUSTRY_WORDS = {
 LEGAL_WORDS = frozenset(
     {"co", "ltd", "limited", "company", "corp", "corporation", "inc", "group", "llc", "plc", "coltd", "the"}
 )
-_DIVISION_ENDINGS = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "地区", "省", "市", "盟")
+_DIVISION_ENDINGS = (
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "地区",
+    "省",
+    "市",
+    "盟",
+)
 _WORD = re.compile(r"[a-z0-9]+")
 
 
