@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from referee_cli.main import app
@@ -42,9 +43,36 @@ def test_link_writes_a_row_per_incoming_record_and_reports_bad_rows_by_line(tmp_
         ("I5", "E1", "possible"),
     ]
     assert "phone +5" in rows[0]["reasons"]
-    assert "电话相同（+5）" in rows[0]["reasons_zh"] and "phone_same+5" in rows[0]["reason_codes"]
+    assert "电话相同（+5）" in rows[0]["reasons_zh"]
+    assert "phone_same+5" in rows[0]["reason_codes"]
     assert rows[1]["verdict_zh"] == "新客户"
     assert "credit code 91330106MA27Y5AB3X ignored" in rows[2]["notes"]
     assert "i.csv:4: skipped: id and name must not be empty" in result.output
     assert "i.csv:5: kept: credit code 91330106MA27Y5AB3X ignored" in result.output
     assert "i.csv:7: skipped: lat 'north' is not a number" in result.output
+
+
+def test_link_summarises_verdicts_and_writes_xlsx_or_csv_with_a_bom(tmp_path: Path) -> None:
+    existing, incoming = tmp_path / "e.csv", tmp_path / "i.csv"
+    existing.write_text(EXISTING, encoding="utf-8")
+    incoming.write_text(INCOMING, encoding="utf-8")
+    base = ["dedup", "link", "--existing", str(existing), "--incoming", str(incoming)]
+
+    as_csv = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "m.csv"), "--bom"])
+    as_xlsx = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "m.xlsx")])
+
+    assert as_csv.exit_code == 0, as_csv.output
+    assert (tmp_path / "m.csv").read_bytes().startswith(b"\xef\xbb\xbfincoming_id,")
+    assert "duplicate  重复" in as_csv.output
+    assert "2 rows skipped, 1 rows kept with a field ignored" in as_csv.output
+    assert "linking incoming customers" in as_csv.output
+    assert as_xlsx.exit_code == 0, as_xlsx.output
+    sheet = load_workbook(tmp_path / "m.xlsx", read_only=True)["links"]
+    table = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    assert table[0][:4] == ("incoming_id", "existing_id", "verdict", "verdict_zh")
+    assert [(r[0], r[2]) for r in table[1:]] == [
+        ("I1", "duplicate"),
+        ("I2", "unique"),
+        ("I4", "unique"),
+        ("I5", "possible"),
+    ]
