@@ -11,7 +11,17 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from referee_dedup.batch import UNIQUE, BadRow, OutputRow, count_rows, read_customers, rows_of, write_rows
+from referee_dedup.batch import (
+    UNIQUE,
+    BadRow,
+    OutputRow,
+    count_rows,
+    load_profiles,
+    read_customers,
+    rows_of,
+    save_profiles,
+    write_rows,
+)
 from referee_dedup.domain.index import CustomerIndex
 from referee_dedup.domain.linking import link
 from referee_dedup.domain.matching import Thresholds
@@ -31,6 +41,10 @@ def link_files(
     out: Annotated[Path, typer.Option(help="file to write, .csv or .xlsx: a row per link, or `unique`")],
     rule_set: Annotated[str | None, typer.Option(help="take the thresholds of this rule set (newest version)")] = None,
     bom: Annotated[bool, typer.Option(help="CSV with a byte-order mark, so Excel opens it as UTF-8")] = False,
+    profiles: Annotated[
+        Path | None,
+        typer.Option(help="file of the existing customers' normalised profiles: written once, then loaded"),
+    ] = None,
 ) -> None:
     """Link incoming customers to existing ones: every incoming id gets rows (`duplicate` at most once,
     `possible`, `related` for a branch of the same organisation) or one `unique` row."""
@@ -38,13 +52,24 @@ def link_files(
     problems: list[BadRow] = []
     console = Console(stderr=True)
     index = CustomerIndex()
+    stored = load_profiles(profiles, existing) if profiles is not None else None
     with _progress(console) as progress:
         task = progress.add_task("indexing existing customers", total=count_rows(existing))
-        for record in read_customers(existing, problems):
-            index.add(profile(record))
-            progress.advance(task)
+        if stored is not None:
+            for known in stored:
+                index.add(known)
+                progress.advance(task)
+        else:
+            normalised = []
+            for record in read_customers(existing, problems):
+                normalised.append(profile(record))
+                index.add(normalised[-1])
+                progress.advance(task)
+            if profiles is not None:
+                save_profiles(profiles, existing, normalised)
         progress.update(task, total=progress.tasks[task].completed)
-    console.print(f"indexed {len(index):,} existing customers")
+    how = f"loaded from {profiles}" if stored is not None else "normalised"
+    console.print(f"indexed {len(index):,} existing customers ({how})", soft_wrap=True)
 
     verdicts: Counter[str] = Counter()
     incoming_rows = count_rows(incoming)
@@ -75,7 +100,7 @@ def _verdict_of(rows: list[OutputRow]) -> str:
 
 
 def _summary(console: Console, out: Path, written: int, verdicts: Counter[str], problems: list[BadRow]) -> None:
-    console.print(f"wrote {written:,} rows to {out}")
+    console.print(f"wrote {written:,} rows to {out}", soft_wrap=True)
     console.print("incoming customers by verdict / 按结论统计:")
     for verdict in ("duplicate", "possible", "related", UNIQUE):
         console.print(f"  {verdict:<10} {VERDICTS_ZH[verdict]:<10} {verdicts[verdict]:>9,}")

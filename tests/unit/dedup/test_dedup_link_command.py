@@ -76,3 +76,20 @@ def test_link_summarises_verdicts_and_writes_xlsx_or_csv_with_a_bom(tmp_path: Pa
         ("I4", "unique"),
         ("I5", "possible"),
     ]
+
+
+def test_saved_profiles_are_loaded_instead_of_normalised_until_the_file_changes(tmp_path: Path) -> None:
+    existing, incoming, saved = tmp_path / "e.csv", tmp_path / "i.csv", tmp_path / "e.profiles"
+    existing.write_text(EXISTING, encoding="utf-8")
+    incoming.write_text(INCOMING, encoding="utf-8")
+    base = ["dedup", "link", "--existing", str(existing), "--incoming", str(incoming), "--profiles", str(saved)]
+
+    first = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "1.csv")])
+    second = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "2.csv")])
+    existing.write_text(EXISTING.replace("E2,", "E3,"), encoding="utf-8")
+    third = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "3.csv")])
+
+    assert "(normalised)" in first.output
+    assert f"(loaded from {saved})" in second.output
+    assert (tmp_path / "1.csv").read_text(encoding="utf-8") == (tmp_path / "2.csv").read_text(encoding="utf-8")
+    assert "(normalised)" in third.output
