@@ -224,3 +224,15 @@ def test_the_same_branch_written_twice_is_a_duplicate_not_related() -> None:
     branch = CustomerRecord("b", "苏州永晨科技有限公司吴江分公司", phone="0512-63330000", city="苏州市")
     again = CustomerRecord("in", "永晨科技吴江分公司", phone="0512 6333 0000", city="苏州市")
     assert level_of(again, branch) is Level.DUPLICATE
+
+
+def test_a_brand_that_starts_like_a_city_keeps_its_first_syllables() -> None:
+    assert latin_sound("longyang construction limited") == "longyangjianshe"  # not 龙岩 (longyan) + g
+    assert latin_sound("suzhouyongchen keji") == "yongchenkeji"
+
+
+def test_an_electronics_company_is_not_a_subsidiary() -> None:
+    incoming = CustomerRecord("in", "Tongliao Lvhuichang Electronics Co. Ltd", phone="0329-55670124")
+    existing = CustomerRecord("e", "绿慧昌电子公司", phone="0329-55670124", city="通辽市")
+    assert profile(existing).branch is None
+    assert level_of(incoming, existing) is Level.DUPLICATE

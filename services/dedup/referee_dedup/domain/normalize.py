@@ -147,6 +147,8 @@ def _without_branch(text: str) -> tuple[str, str | None]:
         if text.endswith(word) and len(text) > len(word) + 1:
             head = text[: -len(word)]
             cut = _last_legal_suffix_end(head)
+            if word == "子公司" and not cut:  # 电子公司 is an electronics company, not a subsidiary
+                continue
             if cut:
                 return head[:cut], head[cut:] + word
             return head, word

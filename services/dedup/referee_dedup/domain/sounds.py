@@ -141,8 +141,10 @@ def latin_sound(folded_name: str) -> str:
     if len(words) > 1 and words[0] in places:
         words = words[1:]
     joined = "".join(words)
-    for place in places:  # "SUZHOUYONGCHEN" written as one word
-        if joined.startswith(place) and len(joined) - len(place) >= 6 and place in _leading_only():
+    first = words[0] if words else ""
+    for place in _leading_only():  # "SUZHOUYONGCHEN" written as one word
+        # the rest of the word must be a brand of its own: LONGYANG is not LONGYAN (龙岩) + G
+        if first.startswith(place) and len(first) - len(place) >= 4:
             return joined[len(place) :]
     return joined
 
