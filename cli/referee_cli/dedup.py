@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from referee_dedup.batch import BadRow, read_customers, write_links
-from referee_dedup.domain.linking import Link, build_index, link
+from referee_dedup.batch import (
+    UNIQUE,
+    BadRow,
+    OutputRow,
+    count_rows,
+    load_profiles,
+    read_customers,
+    rows_of,
+    save_profiles,
+    write_rows,
+)
+from referee_dedup.domain.index import CustomerIndex
+from referee_dedup.domain.linking import link
 from referee_dedup.domain.matching import Thresholds
+from referee_dedup.domain.profile import profile
+from referee_dedup.domain.reasons_zh import VERDICTS_ZH
 from referee_shared.rules.dedup import DedupRules
 from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.settings import ServiceSettings
@@ -23,24 +38,93 @@ app = typer.Typer(help="Duplicate detection offline.", no_args_is_help=True)
 def link_files(
     existing: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="CSV of known customers")],
     incoming: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="CSV of customers to link")],
-    out: Annotated[Path, typer.Option(help="CSV to write: incoming_id,existing_id,verdict,score,reasons")],
+    out: Annotated[Path, typer.Option(help="file to write, .csv or .xlsx: a row per link, or `unique`")],
     rule_set: Annotated[str | None, typer.Option(help="take the thresholds of this rule set (newest version)")] = None,
+    bom: Annotated[bool, typer.Option(help="CSV with a byte-order mark, so Excel opens it as UTF-8")] = False,
+    profiles: Annotated[
+        Path | None,
+        typer.Option(help="file of the existing customers' normalised profiles: written once, then loaded"),
+    ] = None,
 ) -> None:
-    """Link incoming customers to existing ones: at most one `duplicate` row per incoming id, and `possible` rows."""
+    """Link incoming customers to existing ones: every incoming id gets rows (`duplicate` at most once,
+    `possible`, `related` for a branch of the same organisation) or one `unique` row."""
     thresholds = _thresholds(rule_set)
     problems: list[BadRow] = []
-    started = time.perf_counter()
-    index = build_index(read_customers(existing, problems))
-    typer.echo(f"indexed {len(index):,} existing customers in {time.perf_counter() - started:.1f}s", err=True)
+    console = Console(stderr=True)
+    index = CustomerIndex()
+    stored = load_profiles(profiles, existing) if profiles is not None else None
+    with _progress(console) as progress:
+        task = progress.add_task("indexing existing customers", total=count_rows(existing))
+        if stored is not None:
+            for known in stored:
+                index.add(known)
+                progress.advance(task)
+        else:
+            normalised = []
+            for record in read_customers(existing, problems):
+                normalised.append(profile(record))
+                index.add(normalised[-1])
+                progress.advance(task)
+            if profiles is not None:
+                save_profiles(profiles, existing, normalised)
+        progress.update(task, total=progress.tasks[task].completed)
+    how = f"loaded from {profiles}" if stored is not None else "normalised"
+    console.print(f"indexed {len(index):,} existing customers ({how})", soft_wrap=True)
 
-    def links() -> Iterator[Link]:
-        for record in read_customers(incoming, problems):
-            yield from link(index, record, thresholds)
+    verdicts: Counter[str] = Counter()
+    incoming_rows = count_rows(incoming)
 
-    written = write_links(out, links())
+    def rows() -> Iterator[OutputRow]:
+        with _progress(console) as progress:
+            task = progress.add_task("linking incoming customers", total=incoming_rows)
+            reported = len(problems)
+            for record in read_customers(incoming, problems):
+                notes = [p.reason for p in problems[reported:] if p.kept]  # reported just before its record
+                reported = len(problems)
+                found = rows_of(record, link(index, record, thresholds), notes)
+                verdicts[_verdict_of(found)] += 1
+                yield from found
+                progress.advance(task)
+            progress.update(task, total=progress.tasks[task].completed)
+
+    written = write_rows(out, rows(), bom=bom)
+    _summary(console, out, written, verdicts, problems)
+
+
+def _verdict_of(rows: list[OutputRow]) -> str:
+    """An incoming record's verdict: its strongest row (duplicate, then possible, then related)."""
+    for verdict in ("duplicate", "possible", "related"):
+        if any(r.verdict == verdict for r in rows):
+            return verdict
+    return UNIQUE
+
+
+def _summary(console: Console, out: Path, written: int, verdicts: Counter[str], problems: list[BadRow]) -> None:
+    console.print(f"wrote {written:,} rows to {out}", soft_wrap=True)
+    console.print("incoming customers by verdict / 按结论统计:")
+    for verdict in ("duplicate", "possible", "related", UNIQUE):
+        console.print(f"  {verdict:<10} {VERDICTS_ZH[verdict]:<10} {verdicts[verdict]:>9,}")
+    skipped = [p for p in problems if not p.kept]
+    kept = [p for p in problems if p.kept]
     for problem in problems:
-        typer.echo(f"{problem.path}:{problem.line}: skipped: {problem.reason}", err=True)
-    typer.echo(f"wrote {written:,} links to {out} ({len(problems)} rows skipped)", err=True)
+        what = "kept" if problem.kept else "skipped"
+        console.print(
+            f"{problem.path}:{problem.line}: {what}: {problem.reason}", markup=False, highlight=False, soft_wrap=True
+        )
+    console.print(f"{len(skipped)} rows skipped, {len(kept)} rows kept with a field ignored (reasons above)")
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
 
 
 def _thresholds(rule_set: str | None) -> Thresholds:

@@ -98,3 +98,41 @@ async def test_possible_duplicate_becomes_an_inbox_task_and_the_reviewers_decisi
     decisions = await stack.events(LEADS_DECISIONS, lambda e: e.payload.lead_id == lead_id, count=2)
     assert [d.payload.outcome for d in decisions] == [DecisionOutcome.HELD, DecisionOutcome.ACCEPTED]
     assert decisions[-1].payload.lock is not None
+
+
+async def test_a_pinyin_named_registration_of_a_protected_chinese_customer_is_caught(stack: Stack) -> None:
+    protected = submission("dealer-hangzhou", who=customer("杭州永晨科技有限公司", phone="0571-86661234"))
+    in_pinyin = submission(
+        "dealer-hangzhou",
+        who=CustomerIdentity(name="Hangzhou Yongchen Technology Co., Ltd.", phone="0571-86661234转802"),
+    )
+    await stack.publish(LEADS_SUBMITTED, envelope(protected))
+    await stack.events(LEADS_DECISIONS, lambda e: e.payload.lead_id == protected.lead_id)
+    await stack.publish(LEADS_SUBMITTED, envelope(in_pinyin))
+
+    [rejected] = await stack.events(LEADS_DECISIONS, lambda e: e.payload.lead_id == in_pinyin.lead_id)
+    assert rejected.payload.outcome is DecisionOutcome.REJECTED
+    assert rejected.payload.reason_code == "duplicate"
+    [verdict] = await stack.events(DEDUP_VERDICTS, lambda e: e.payload.lead_id == in_pinyin.lead_id)
+    assert verdict.payload.outcome is DedupOutcome.DUPLICATE
+    details = " ".join(r.detail for r in verdict.payload.explanation)
+    assert "same name in pinyin" in details
+    assert "same phone +8657186661234" in details
+
+
+async def test_a_branch_of_a_protected_group_is_related_and_refused_where_the_rule_set_says_so(stack: Stack) -> None:
+    group = submission("dealer-hangzhou", who=customer("杭州恒瑞建材有限公司", phone="0571-86771234"))
+    branch = submission(
+        "dealer-hangzhou",
+        who=customer("杭州恒瑞建材有限公司萧山分公司", phone="0571-82880000", address="杭州市萧山区市心中路8号"),
+    )
+    await stack.publish(LEADS_SUBMITTED, envelope(group))
+    await stack.events(LEADS_DECISIONS, lambda e: e.payload.lead_id == group.lead_id)
+    await stack.publish(LEADS_SUBMITTED, envelope(branch))
+
+    [verdict] = await stack.events(DEDUP_VERDICTS, lambda e: e.payload.lead_id == branch.lead_id)
+    assert verdict.payload.outcome is DedupOutcome.RELATED
+    assert "a branch of 杭州恒瑞建材有限公司" in verdict.payload.reason
+    [rejected] = await stack.events(LEADS_DECISIONS, lambda e: e.payload.lead_id == branch.lead_id)
+    assert rejected.payload.outcome is DecisionOutcome.REJECTED
+    assert rejected.payload.reason_code == "related"

@@ -1,19 +1,41 @@
-"""Batch linking files: reading customer CSVs (reporting bad rows by line) and writing the links."""
+"""Batch linking files: reading customer CSVs (reporting bad rows by line) and writing a row per record.
+
+A row that cannot be read is skipped and reported; a row whose credit code fails its check digit is
+kept (the code is left out of matching, and the row's reasons say so). The output has a row for every
+incoming record, ``unique`` ones too, so it can be joined back; as CSV (optionally with a BOM for
+Excel) or as xlsx.
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl import Workbook
+
 from referee_shared.events.common import validate_uscc
 
+from .domain import profile_codec
 from .domain.linking import Link
-from .domain.profile import CustomerRecord
+from .domain.profile import CustomerRecord, Profile
+from .domain.reasons_zh import VERDICTS_ZH
 
 REQUIRED = ("id", "name")
-OUTPUT = ("incoming_id", "existing_id", "verdict", "score", "reasons")
+OUTPUT = (
+    "incoming_id",
+    "existing_id",
+    "verdict",
+    "verdict_zh",
+    "score",
+    "reason_codes",
+    "reasons",
+    "reasons_zh",
+    "notes",
+)
+UNIQUE = "unique"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +43,44 @@ class BadRow:
     path: Path
     line: int
     reason: str
+    kept: bool = False  # the row was linked all the same (only one field of it was ignored)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRow:
+    incoming_id: str
+    existing_id: str
+    verdict: str
+    verdict_zh: str
+    score: str
+    reason_codes: str
+    reasons: str
+    reasons_zh: str
+    notes: str
+
+
+def rows_of(record: CustomerRecord, links: list[Link], notes: list[str]) -> list[OutputRow]:
+    """The output rows of one incoming record: its links, or one ``unique`` row when it has none."""
+    note = "; ".join(notes)
+    if not links:
+        reason = "no existing customer scored at or above the possible threshold"
+        return [
+            OutputRow(record.key, "", UNIQUE, VERDICTS_ZH[UNIQUE], "", "", reason, "未找到重复或疑似重复的客户", note)
+        ]
+    return [
+        OutputRow(
+            link.incoming_id,
+            link.existing_id,
+            link.verdict.value,
+            VERDICTS_ZH[link.verdict.value],
+            f"{link.score:.4f}",
+            link.codes,
+            link.reasons,
+            link.reasons_zh,
+            note,
+        )
+        for link in links
+    ]
 
 
 def read_customers(path: Path, problems: list[BadRow]) -> Iterator[CustomerRecord]:
@@ -43,7 +103,23 @@ def read_customers(path: Path, problems: list[BadRow]) -> Iterator[CustomerRecor
                 problems.append(BadRow(path, line, f"id {record.key!r} appears again"))
                 continue
             seen.add(record.key)
+            if record.uscc and (invalid := _invalid_uscc(record.uscc)):
+                problems.append(BadRow(path, line, f"credit code {record.uscc} ignored: {invalid}", kept=True))
             yield record
+
+
+def _invalid_uscc(code: str) -> str | None:
+    try:
+        validate_uscc(code)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def count_rows(path: Path) -> int:
+    """About how many records a CSV holds (its lines less the header), for a progress bar."""
+    with path.open("rb") as source:
+        return max(0, sum(1 for _ in source) - 1)
 
 
 def _record(row: dict[str, str | None]) -> CustomerRecord:
@@ -61,7 +137,7 @@ def _record(row: dict[str, str | None]) -> CustomerRecord:
     return CustomerRecord(
         key=key,
         name=name,
-        uscc=validate_uscc(uscc) if uscc else None,
+        uscc=uscc.upper() if uscc else None,  # the matcher leaves an invalid code out, and says so
         phone=field("phone"),
         address=field("address"),
         province=field("province"),
@@ -84,12 +160,61 @@ def _coordinate(text: str | None, name: str, limit: float) -> float | None:
     return value
 
 
-def write_links(path: Path, links: Iterator[Link]) -> int:
+def write_rows(path: Path, rows: Iterable[OutputRow], *, bom: bool = False) -> int:
+    """Write the rows as xlsx when ``path`` ends in .xlsx, else as CSV (UTF-8, with a BOM if asked)."""
+    if path.suffix.lower() == ".xlsx":
+        return _write_xlsx(path, rows)
     count = 0
-    with path.open("w", encoding="utf-8", newline="") as out:
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(OUTPUT)
-        for link in links:
-            writer.writerow((link.incoming_id, link.existing_id, link.verdict.value, f"{link.score:.4f}", link.reasons))
+        for row in rows:
+            writer.writerow(_values(row))
             count += 1
     return count
+
+
+def _write_xlsx(path: Path, rows: Iterable[OutputRow]) -> int:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("links")
+    sheet.append(list(OUTPUT))
+    count = 0
+    for row in rows:
+        sheet.append(list(_values(row)))
+        count += 1
+    book.save(path)
+    return count
+
+
+def _values(row: OutputRow) -> tuple[str, ...]:
+    return tuple(getattr(row, column) for column in OUTPUT)
+
+
+def _source_stamp(source: Path) -> dict[str, object]:
+    stat = source.stat()
+    return {"version": profile_codec.VERSION, "source": source.name, "size": stat.st_size, "mtime": stat.st_mtime_ns}
+
+
+def save_profiles(path: Path, source: Path, profiles: list[Profile]) -> None:
+    """The profiles of ``source``'s customers, one JSON line each, after a line naming the file they came from."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write(json.dumps(_source_stamp(source)) + "\n")
+        for p in profiles:
+            out.write(json.dumps([p.key, p.name, p.lat, p.lon, profile_codec.encode(p)], ensure_ascii=False) + "\n")
+
+
+def load_profiles(path: Path, source: Path) -> list[Profile] | None:
+    """The saved profiles, or None when there are none for this very ``source`` file and normalisation."""
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8") as saved:
+        if json.loads(saved.readline() or "null") != _source_stamp(source):
+            return None
+        found = []
+        for line in saved:
+            key, name, lat, lon, data = json.loads(line)
+            decoded = profile_codec.decode(data, key, name, lat, lon)
+            if decoded is None:
+                return None
+            found.append(decoded)
+    return found

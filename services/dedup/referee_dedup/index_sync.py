@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referee_shared.events.common import CustomerIdentity
 
 from .domain.index import CustomerIndex
 from .domain.profile import CustomerRecord, Profile, profile
+from .domain.profile_codec import decode, encode
 from .store import Customer, CustomerLog
 
 GAP_PATIENCE = timedelta(minutes=5)
@@ -40,7 +41,21 @@ def record_of(key: str, identity: CustomerIdentity) -> CustomerRecord:
 
 
 def profile_of(customer: Customer) -> Profile:
-    return profile(record_of(customer.customer_key, CustomerIdentity.model_validate(customer.identity)))
+    """The customer's stored profile, or (written before it was stored, or by an older normalisation) a new one."""
+    identity = customer.identity
+    location = identity.get("location") or {}
+    stored = decode(customer.profile, customer.customer_key, identity["name"], location.get("lat"), location.get("lon"))
+    if stored is not None:
+        return stored
+    return profile(record_of(customer.customer_key, CustomerIdentity.model_validate(identity)))
+
+
+@event.listens_for(Customer, "before_insert")
+@event.listens_for(Customer, "before_update")
+def _store_profile(_mapper: object, _connection: object, customer: Customer) -> None:
+    """Normalise once, when the customer is written: the index loads the stored profile."""
+    identity = CustomerIdentity.model_validate(customer.identity)
+    customer.profile = encode(profile(record_of(customer.customer_key, identity)))
 
 
 class IndexFollower:

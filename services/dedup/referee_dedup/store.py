@@ -41,6 +41,8 @@ class Customer(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     merged_into: Mapped[str | None] = mapped_column(String(80), index=True)
     tags: Mapped[dict[str, Any] | None]
+    # the normalised profile, written with the row (index_sync.py), so a restart need not normalise again
+    profile: Mapped[list[Any] | None]
 
 
 class CustomerLog(Base):

@@ -56,6 +56,7 @@ class DedupOutcome(StrEnum):
     UNIQUE = "unique"
     DUPLICATE = "duplicate"
     POSSIBLE = "possible"
+    RELATED = "related"  # a branch of an organisation another partner protects, where the rule set makes it a conflict
     REFUSED = "refused"
 
 

@@ -19,6 +19,10 @@ class DedupRules(BaseModel):
 
     duplicate_threshold: float = Field(default=0.92, ge=0, le=1, description="score at or above: duplicate")
     possible_threshold: float = Field(default=0.75, ge=0, le=1, description="score at or above: possible duplicate")
+    related_is_conflict: bool = Field(
+        default=True,
+        description="a branch (分公司) of an organisation another partner protects is a conflict: verdict related",
+    )
     slice_by: SliceBy = Field(default=SliceBy.NONE, description="how large accounts are split between agents")
     review_deadline_hours: int = Field(default=48, ge=1, description="reviewer's deadline on a possible duplicate")
     escalation_deadline_hours: int = Field(default=24, ge=1, description="HQ's deadline once the review escalates")

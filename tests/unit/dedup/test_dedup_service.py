@@ -207,3 +207,36 @@ def _opened(task_id: str, choices: list[str]) -> TaskOpened:
         choices=choices,
         opened_at=now,
     )
+
+
+async def test_a_branch_of_a_protected_group_is_related_a_conflict_only_where_the_rule_set_says_so(
+    system: InMemorySystem,
+) -> None:
+    def industrial(who: CustomerIdentity) -> DedupRequested:
+        return claim(
+            "agent-li",
+            who,
+            rule_set="industrial-goods",
+            channel=Channel.AGENT,
+            amount="200000",
+            product_line="compressors",
+        )
+
+    group = claim("dealer-hangzhou", customer("杭州恒瑞建材有限公司", phone="0571-86771234"))
+    branch = claim(
+        "dealer-hangzhou",
+        customer("杭州恒瑞建材有限公司萧山分公司", phone="0571-82880000", address="杭州市萧山区市心中路8号"),
+    )
+    assert (await verdict_on(system, group)).outcome is DedupOutcome.UNIQUE
+    related = await verdict_on(system, branch)
+    assert related.outcome is DedupOutcome.RELATED  # building materials: related_is_conflict (default)
+    assert related.reason_code == "related"
+    assert "a branch of 杭州恒瑞建材有限公司" in related.reason
+    assert "another branch" in related.explanation[-1].detail
+
+    industrial_group = industrial(customer("杭州钱江压缩机有限公司", phone="0571-86991234"))
+    industrial_branch = industrial(
+        customer("杭州钱江压缩机有限公司萧山分公司", phone="0571-82990000", address="杭州市萧山区市心中路9号")
+    )
+    assert (await verdict_on(system, industrial_group)).outcome is DedupOutcome.UNIQUE
+    assert (await verdict_on(system, industrial_branch)).outcome is DedupOutcome.UNIQUE  # related_is_conflict: false

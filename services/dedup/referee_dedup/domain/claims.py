@@ -19,6 +19,7 @@ class Verdict(StrEnum):
     DUPLICATE = "duplicate"
     POSSIBLE = "possible"
     REFUSED = "refused"
+    RELATED = "related"  # another branch of an organisation someone protects (a conflict only where the rules say)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ class Known:
     bindings: Sequence[Binding] = ()
     pair_decisions: Sequence[ReviewedPair] = ()
     nearby: Sequence[ProtectedNearby] = ()  # protected customers around the point, when the radius rule applies
+    related: Sequence[Candidate] = ()  # other branches of the same organisation (or its head office), best first
 
 
 @dataclass(frozen=True, slots=True)

@@ -241,6 +241,19 @@ def _contested(case: _Case) -> Decision | None:
     )
 
 
+def _related_protected(case: _Case) -> Decision | None:
+    """A branch of an organisation another partner protects, where the industry treats that as a conflict."""
+    if case.duplicate is not None or not case.rules.dedup.related_is_conflict:
+        return None
+    for group in case.known.related:
+        if _protected_by_another(case, group.key):
+            reason = (
+                f"a branch of {group.profile.name}, which is protected (dedup.related_is_conflict, {case.rules.ref})"
+            )
+            return Decision(Verdict.RELATED, group.key, "related", reason, case.explain(group), matched=group.key)
+    return None
+
+
 def _protected_by_another(case: _Case, account: str) -> bool:
     claims = [c for c in case.known.claims if c.account == account]
     return any(overlaps(c.slice, case.slice_name) for c in case.live(claims))
@@ -278,5 +291,6 @@ RULES: tuple[Callable[[_Case], Decision | None], ...] = (
     _out_of_region,
     _slice_bound,
     _near_another_region,
+    _related_protected,
     _contested,
 )

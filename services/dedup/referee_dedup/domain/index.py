@@ -1,7 +1,8 @@
 """The customer index: finds the few customers worth comparing with an incoming one, without a scan.
 
-Channels, each a dictionary look-up: the unified social credit code, the phone, the exact name core
-(and full name), the street address within a province, character bigrams of the name core within a
+Channels, each a dictionary look-up: the unified social credit code, every phone number of the
+field and its local number, the exact name core (and full name), the name's sound in pinyin, the
+street address (and its road and house number) within a province, character bigrams of the name core within a
 province, and grid cells of ~1 km around the coordinates. Bigram postings are compact arrays; a
 bigram shared by very many customers of a province (科技, 医院) is skipped when rarer ones exist.
 """
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .geo import Grid, distance_km
+from .normalize import street_base
 from .profile import Profile
 
 _NO_PROVINCE = 0
@@ -164,10 +166,15 @@ def _exact_keys(profile: Profile) -> list[str]:
         keys.append(f"n:{profile.full}")
     if profile.uscc:
         keys.append(f"u:{profile.uscc}")
-    if profile.phone:
-        keys.append(f"p:{profile.phone}")
+    keys.extend(f"p:{number}" for number in profile.phones)
+    keys.extend(f"l:{number}" for number in profile.local_phones)
+    if len(profile.sound) >= 4:
+        keys.append(f"y:{profile.sound}")
     if len(profile.street) >= 4 and profile.place.province:
         keys.append(f"a:{profile.place.province}:{profile.street}")
+        base = street_base(profile.street)
+        if base != profile.street and len(base) >= 4:
+            keys.append(f"b:{profile.place.province}:{base}")
     return keys
 
 

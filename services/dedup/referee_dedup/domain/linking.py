@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .index import CustomerIndex
 from .matching import Candidate, Level, Thresholds, find_matches
 from .profile import CustomerRecord, profile
+from .reasons_zh import codes, explain_zh
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,8 @@ class Link:
     verdict: Level
     score: float
     reasons: str
+    reasons_zh: str = ""
+    codes: str = ""  # the evidence codes with their weights, e.g. name_short_name+2;phone_same+5
 
 
 def build_index(records: Iterable[CustomerRecord]) -> CustomerIndex:
@@ -27,13 +30,28 @@ def build_index(records: Iterable[CustomerRecord]) -> CustomerIndex:
 
 
 def link(index: CustomerIndex, record: CustomerRecord, thresholds: Thresholds, *, limit: int = 4) -> list[Link]:
-    """At most one ``duplicate`` row (the best match) and the other candidates as ``possible``."""
+    """At most one ``duplicate`` row (the best match), the other candidates as ``possible``, branches as ``related``."""
     match = find_matches(index, profile(record), thresholds, limit=limit)
     rows = []
     for candidate in match.candidates:
         verdict = Level.DUPLICATE if candidate is match.duplicate else Level.POSSIBLE
-        rows.append(Link(record.key, candidate.key, verdict, round(candidate.score, 4), explain(candidate, thresholds)))
+        rows.append(_link(record.key, candidate, verdict, thresholds))
+    for candidate in match.related:
+        rows.append(_link(record.key, candidate, Level.RELATED, thresholds))
     return rows
+
+
+def _link(incoming: str, candidate: Candidate, verdict: Level, thresholds: Thresholds) -> Link:
+    as_decided = Candidate(candidate.profile, candidate.comparison, verdict)
+    return Link(
+        incoming,
+        candidate.key,
+        verdict,
+        round(candidate.score, 4),
+        explain(as_decided, thresholds),
+        explain_zh(as_decided, thresholds),
+        codes(candidate),
+    )
 
 
 def explain(candidate: Candidate, thresholds: Thresholds) -> str:

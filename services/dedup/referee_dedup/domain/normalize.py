@@ -147,6 +147,8 @@ def _without_branch(text: str) -> tuple[str, str | None]:
         if text.endswith(word) and len(text) > len(word) + 1:
             head = text[: -len(word)]
             cut = _last_legal_suffix_end(head)
+            if word == "子公司" and not cut:  # 电子公司 is an electronics company, not a subsidiary
+                continue
             if cut:
                 return head[:cut], head[cut:] + word
             return head, word
@@ -193,7 +195,22 @@ def address_parts(address: str | None, known: Place | None = None) -> AddressPar
     place, used = table.leading(text, known)
     if not used and known is not None:  # the address contradicts the fields: still strip its divisions
         place, used = table.leading(text)
-    return AddressParts(place, text[used:])
+    return AddressParts(place, _building_words(text[used:]))
+
+
+# 3幢 / 3号楼 / 3座 are all building 3 (栋); 12楼 / 12f / 12F are floor 12 (层).
+_BUILDING = re.compile(r"(?<=[0-9a-z])(幢|号楼|座)")
+_FLOOR = re.compile(r"(?<=[0-9])(楼|f)(?![0-9])")
+
+
+def _building_words(street: str) -> str:
+    return _FLOOR.sub("层", _BUILDING.sub("栋", street))
+
+
+def street_base(street: str) -> str:
+    """The road and house number of a street (江南大道100号), without building name, building or floor."""
+    at = street.find("号")
+    return street[: at + 1] if at > 0 else street
 
 
 _CHINESE_NUMERALS = frozenset("零〇一二三四五六七八九十百千万两")
@@ -212,6 +229,46 @@ def place_of_fields(province: str | None, city: str | None, district: str | None
             found = table.named(clean_text(field), place)
             place = place.merged(found) if place.known else found
     return place
+
+
+_PHONE_SEPARATORS = re.compile(r"[/,，;；、|]|\s{2,}|\s+(?=(?:\+?86)?\s*1[3-9]\d{9}\b)|(?<=\d{7})\s+(?=\+|0\d)")
+_LOCAL_EXTENSION = re.compile(r"^(\d{7,8})-\d{1,5}$")
+_LOCAL_NUMBER = re.compile(r"^[2-9]\d{6,7}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Phones:
+    """Every number a phone field holds (E.164), and the landlines' local numbers (without area code)."""
+
+    numbers: tuple[str, ...] = ()
+    local: tuple[str, ...] = ()
+
+
+def phones(text: str | None) -> Phones:
+    """All numbers of a phone field as people type it: 转/ext extensions, two numbers, no area code, +86."""
+    if not text:
+        return Phones()
+    numbers: list[str] = []
+    local: list[str] = []
+    for part in _PHONE_SEPARATORS.split(fold(text)):
+        part = _PHONE_EXTENSION.sub("", part.strip()).strip()
+        digits = re.sub(r"[\s\-()（）.]", "", part)
+        extension = _LOCAL_EXTENSION.match(part.replace(" ", ""))
+        if extension:
+            digits = extension.group(1)
+        if _LOCAL_NUMBER.match(digits):  # a landline written without its area code
+            local.append(digits)
+            continue
+        key = phone_key(part)
+        if key is None:
+            continue
+        numbers.append(key)
+        national = key[3:]
+        if not (
+            national.startswith("1") and len(national) == 11
+        ):  # landline: area code 10/2x is two digits, the others three
+            local.append(national[2:] if national.startswith(("10", "2")) else national[3:])
+    return Phones(tuple(dict.fromkeys(numbers)), tuple(dict.fromkeys(local)))
 
 
 def phone_key(phone: str | None) -> str | None:

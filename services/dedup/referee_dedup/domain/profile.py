@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from stdnum.cn import uscc as uscc_checker
+
 from .divisions import Place
-from .normalize import address_parts, name_parts, phone_key, place_of_fields
+from .normalize import address_parts, fold, name_parts, phones, place_of_fields
+from .sounds import sound
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,11 @@ class Profile:
     lat: float | None
     lon: float | None
     branch: str | None
+    phones: tuple[str, ...] = ()  # every number of the phone field, E.164; ``phone`` is the first
+    local_phones: tuple[str, ...] = ()  # landlines' local numbers, also when written without area code
+    sound: str = ""  # the core in toneless pinyin, or a Latin name's romanised key (sounds.py)
+    latin: bool = False  # the name is written in Latin letters (pinyin or English)
+    uscc_ignored: str | None = None  # a credit code that fails its check digit: left out of matching
 
     @property
     def located(self) -> bool:
@@ -72,6 +80,10 @@ def profile(record: CustomerRecord) -> Profile:
     if source is not PlaceSource.NAME:
         place = place.merged(name.place)
     place = _PLACES.setdefault(place, place)  # a few thousand distinct places shared by a million profiles
+    uscc, ignored = _credit_code(record.uscc)
+    numbers = phones(record.phone)
+    folded = fold(record.name)
+    latin = not any("\u3400" <= c <= "\u9fff" for c in folded)
     return Profile(
         key=record.key,
         name=record.name,
@@ -79,10 +91,23 @@ def profile(record: CustomerRecord) -> Profile:
         core=name.core,
         place=place,
         place_source=source,
-        uscc=record.uscc.strip().upper() if record.uscc and record.uscc.strip() else None,
-        phone=phone_key(record.phone),
+        uscc=uscc,
+        phone=numbers.numbers[0] if numbers.numbers else None,
         street=address.street,
         lat=record.lat,
         lon=record.lon,
         branch=name.branch,
+        phones=numbers.numbers,
+        local_phones=numbers.local,
+        sound=sound(name.core, folded if latin else None),
+        latin=latin,
+        uscc_ignored=ignored,
     )
+
+
+def _credit_code(written: str | None) -> tuple[str | None, str | None]:
+    """(the code to match on, the code ignored because its check digit fails)."""
+    code = written.strip().upper() if written and written.strip() else None
+    if code is None:
+        return None, None
+    return (code, None) if uscc_checker.is_valid(code) else (None, code)

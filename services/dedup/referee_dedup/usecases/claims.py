@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from referee_shared.events.checks import DedupRequested
@@ -15,7 +16,7 @@ from referee_shared.rules.ruleset import RuleSet
 from ..domain.claims import Binding, ClaimRequest, Known, Protection, ReviewedPair
 from ..domain.decision import decide
 from ..domain.geo import Grid, bounding_box
-from ..domain.matching import Candidate, Match, Thresholds, find_matches
+from ..domain.matching import Candidate, Thresholds, find_matches
 from ..domain.profile import Profile, profile
 from ..domain.territory import ProtectedNearby
 from ..index_sync import IndexFollower, record_of
@@ -67,10 +68,13 @@ class Claims:
         """Every fact the rules may look at: the candidates, their accounts' claims and bindings, what
         reviewers said about them and, when the radius rule applies, the protected customers around."""
         thresholds = Thresholds(rules.dedup.duplicate_threshold, rules.dedup.possible_threshold)
-        candidates = self._resolved(find_matches(self._follower.index, request.customer, thresholds))
-        keys = [c.key for c in candidates]
+        match = find_matches(self._follower.index, request.customer, thresholds)
+        candidates = self._resolved(match.candidates)
+        related = self._resolved(match.related)
+        keys = [c.key for c in (*candidates, *related)]
         return Known(
             candidates=candidates,
+            related=related,
             claims=[
                 Protection(
                     c.account_key or c.customer_key,
@@ -89,10 +93,10 @@ class Claims:
             nearby=await _protected_nearby(customers, request, rules),
         )
 
-    def _resolved(self, match: Match) -> list[Candidate]:
+    def _resolved(self, found: Sequence[Candidate]) -> list[Candidate]:
         """Candidates under the customer each one is (aliases resolve), the best of each kept."""
         seen: dict[str, Candidate] = {}
-        for candidate in match.candidates:
+        for candidate in found:
             key = self._follower.resolve(candidate.key)
             if key not in seen:
                 seen[key] = Candidate(_renamed(candidate.profile, key), candidate.comparison, candidate.level)

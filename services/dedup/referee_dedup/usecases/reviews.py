@@ -199,4 +199,3 @@ def _review_input(request: DedupRequested, rules: RuleSet, ask: ReviewAsk) -> Re
         deadline_hours=rules.dedup.review_deadline_hours,
         escalation_hours=rules.dedup.escalation_deadline_hours,
     )
-
