@@ -12,6 +12,7 @@ from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransit
 from .events.qualifications import QualificationChanged, QualificationSubmitted
 from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened, TaskReminded
+from .events.tokens import TokenRevoked
 
 # Enough partitions to run up to this many instances of a consumer, each owning a share of the keys.
 SCALE_PARTITIONS = 12
@@ -222,6 +223,19 @@ TASKS_EVENTS = Topic(
     producers=("registration", "dedup", "qualification", "arbitration", "settlement"),
     consumers=("registration",),
 )
+AUTH_REVOCATIONS = Topic(
+    "auth.revocations",
+    key="token_id",
+    payloads=(TokenRevoked,),
+    external=False,
+    direction="internal",
+    description="API token ids revoked by an admin; every instance of every service reads it whole",
+    # One partition and compaction: a short list any instance reads from the start when it starts.
+    partitions=1,
+    config={"cleanup.policy": "compact"},
+    producers=("admins (`/admin/tokens/revoked` on any service, `referee token revoke`)",),
+    consumers=("every service instance (no consumer group)",),
+)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     LEADS_SUBMITTED,
@@ -242,6 +256,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     DEDUP_VERDICTS,
     TASKS_EVENTS,
     LEADS_TRANSITIONS,
+    AUTH_REVOCATIONS,
 )
 
 # The consuming services; each has a dead-letter topic of its own (its subscriptions are the consumer

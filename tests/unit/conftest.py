@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +38,9 @@ from referee_shared.events.envelope import Envelope, envelope_json
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.topics import DEDUP_VERDICTS, LEADS_DECISIONS, LEADS_LOCKS, LEADS_TRANSITIONS, TASKS_EVENTS, Topic
+
+# Generated per test run, never written down: tests sign their tokens with it.
+TEST_SECRET = secrets.token_urlsafe(48)
 
 
 class RecordingCompleter:
@@ -146,7 +150,7 @@ async def system(tmp_path: Path) -> AsyncIterator[InMemorySystem]:
     locks = RecordingLocks()
     completer = RecordingCompleter()
     reviews = RecordingReviews()
-    common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1}
+    common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1, "auth_secret": TEST_SECRET}
     built_services = {
         "registration": build_registration(
             RegistrationSettings(**common), broker=broker, locks=locks, completer=completer
