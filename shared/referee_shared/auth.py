@@ -44,10 +44,25 @@ class Principal(BaseModel):
     token_id: str = ""
 
     def covers(self, region: str | None) -> bool:
-        """May this caller see records of ``region``? Reviewers without regions cover every region."""
+        """May this caller see records of ``region``? Reviewers without regions cover every region.
+
+        A reviewer's region covers the records of that region and of every place in it
+        ("浙江" covers "浙江/杭州"); a record of no known region is outside every region.
+        """
         if self.role is not Role.REVIEWER or not self.regions:
             return True
-        return region in self.regions
+        return region is not None and any(region.startswith(mine) for mine in self.regions)
+
+    def overlaps(self, scope: list[str]) -> bool:
+        """May this caller see a record valid in these regions? An empty scope means nationwide."""
+        if not self.regional or not scope:
+            return True
+        return any(theirs.startswith(mine) or mine.startswith(theirs) for theirs in scope for mine in self.regions)
+
+    @property
+    def regional(self) -> bool:
+        """A reviewer limited to some regions."""
+        return self.role is Role.REVIEWER and bool(self.regions)
 
 
 def issue_token(

@@ -15,6 +15,7 @@ from referee_shared.events.leads import LockChange, LockChanged
 from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.regions import region_key
+from referee_shared.rules.limits import refusal
 from referee_shared.rules.rulebook import RuleBook
 from referee_shared.rules.ruleset import RuleSet
 from referee_shared.rules.territory import CrossRegionAction
@@ -235,6 +236,9 @@ class Dedup:
             account, explanation = customer.customer_key, []
         key = claim_key(account, slice_name)
         claim = await customers.claim(key)
+        cooling = _cooling_off(claim, request, rules, key, explanation)
+        if cooling is not None:
+            return cooling
         if claim is None:
             claim = Claim(customer_key=key, account_key=account, slice=slice_name)
             customers.add_claim(claim)
@@ -432,6 +436,8 @@ class Dedup:
                 return
             if change.change in (LockChange.EXPIRED, LockChange.RELEASED):
                 claim.status = "released"
+                # A released claim keeps when its protection really ended: the cooling-off counts from it.
+                claim.protected_until = min(claim.protected_until, change.at)
             elif change.change in (LockChange.GRANTED, LockChange.EXTENDED):
                 claim.protected_until = change.expires_at
             elif change.change is LockChange.COMPLETED:
@@ -444,6 +450,28 @@ def profile_of_request(request: DedupRequested) -> Profile:
 
 def _renamed(found: Profile, key: str) -> Profile:
     return found if found.key == key else replace(found, key=key)
+
+
+def _cooling_off(
+    claim: Claim | None, request: DedupRequested, rules: RuleSet, key: str, explanation: list[MatchReason]
+) -> Outcome | None:
+    """The same partner locking again a customer it released (withdrawn or expired) too recently."""
+    if claim is None or claim.status != "released" or claim.partner_id != request.partner_id:
+        return None
+    days = rules.limits.cooling_off_days
+    until = claim.protected_until + timedelta(days=days)
+    if request.received_at >= until:
+        return None
+    found = refusal(
+        "cooling_off",
+        rules.ref,
+        "cooling_off_days",
+        days,
+        f"your protection of this customer ended on {claim.protected_until:%Y-%m-%d}; "
+        f"you may register it again from {until:%Y-%m-%d}",
+    )
+    rule = MatchReason(field="rule", score=1.0, detail=found.rule)
+    return Outcome(DedupOutcome.REFUSED, key, found.reason_code, found.reason, [*explanation, rule])
 
 
 def _live(claims: list[Claim], request: DedupRequested) -> list[Claim]:
