@@ -11,7 +11,7 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import BaseModel, Field
 
 from .auth import Principal, Role, require
@@ -43,9 +43,9 @@ def follow_revocations(broker: KafkaBroker, topic_prefix: str, revocations: Revo
     """Subscribe this instance to every revocation, past and future."""
 
     @broker.subscriber(AUTH_REVOCATIONS.full_name(topic_prefix), auto_offset_reset="earliest")
-    async def revoked(body: bytes) -> None:
+    async def revoked(message: KafkaMessage) -> None:
         try:
-            event = decode(AUTH_REVOCATIONS, body)
+            event = decode(AUTH_REVOCATIONS, message.body)
         except UndecodableMessage as exc:
             log.warning("ignored an unreadable revocation", extra={"reason": exc.reason})
             return

@@ -65,6 +65,8 @@ class TokenVerifier:
 
     def _verified_claims(self, token: str) -> dict[str, Any]:
         issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        if issuer is None:
+            raise jwt.MissingRequiredClaimError("iss")
         options: Any = {"require": REQUIRED_CLAIMS}
         if issuer == self.policy.local_issuer and self.policy.local_secret:
             return jwt.decode(
