@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,8 +13,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_MESSAGE_CHARS = 300
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised while the body streams in; FastAPI passes HTTP exceptions through its body parsing."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, _too_large(max_bytes))
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"request body larger than {max_bytes} bytes; send less (reason: request_body_limit)"
 
 
 class BodyLimit:
@@ -41,7 +48,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -56,7 +63,7 @@ class BodyLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        detail = f"request body larger than {self.max_bytes} bytes; send less (reason: request_body_limit)"
+        detail = _too_large(self.max_bytes)
         response = JSONResponse({"detail": detail, "reason": "request_body_limit"}, status_code=413)
         await response({"type": "http"}, _no_body, send)
 
