@@ -7,6 +7,9 @@ set -euo pipefail
 source "$(dirname -- "${BASH_SOURCE[0]}")/env.sh"
 cd "$REFEREE_HOME"
 export REFEREE_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" REFEREE_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
+# A development machine: the services generate a token secret of this install in
+# $REFEREE_DATA_DIR/secrets/auth-secret (never the one in the repository); the CLI reads it from there.
+export REFEREE_LOCAL_MODE="${REFEREE_LOCAL_MODE:-true}" REFEREE_DATA_DIR
 
 echo "== infrastructure (Kafka, Temporal)"
 "$REFEREE_DEPLOY_DIR/infra.sh" up kafka temporal

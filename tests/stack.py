@@ -4,16 +4,20 @@ PostgreSQL, each test stack under its own topic prefix and databases so stacks n
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import os
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
+import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from temporalio.client import Client
 
@@ -23,7 +27,7 @@ from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.kafka.admin import create_topics, delete_topics
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.services import SERVICES
-from referee_shared.settings import ServiceSettings
+from referee_shared.settings import REPO_ROOT, ServiceSettings
 from referee_shared.temporal import connect_temporal
 from referee_shared.topics import Topic, all_topics_with_dead_letters
 
@@ -138,6 +142,7 @@ class Stack:
             database_url=f"{POSTGRES.replace('postgresql://', 'postgresql+asyncpg://')}/{self.database_prefix}_{service}",
             outbox_poll_seconds=0.2,
             log_json=False,
+            rules_dir=rules_without_volume_limits(),
             **{**self.overrides, **overrides},
         )
 
@@ -216,6 +221,18 @@ class Stack:
     def all_events(self, topic: Topic[Any]) -> list[Envelope[Any]]:
         assert self.watcher is not None
         return [decode(topic, s.value) for s in self.watcher.seen if s.topic == self.topic(topic)]
+
+
+@functools.cache
+def rules_without_volume_limits() -> Path:
+    """The rule sets with room for a session of tests: they register for the same few partners within
+    minutes, which the per-hour and open-lock caps would refuse (tests/security tests the caps)."""
+    folder = Path(tempfile.mkdtemp(prefix="referee-rules-"))
+    for source in (REPO_ROOT / "rules").glob("*.yaml"):
+        rules = yaml.safe_load(source.read_text(encoding="utf-8"))
+        rules["limits"] = {**rules.get("limits", {}), "submissions_per_hour": 100_000, "open_locks": 100_000}
+        (folder / source.name).write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    return folder
 
 
 def new_prefix(label: str) -> str:

@@ -22,7 +22,15 @@ As = Annotated[str, typer.Option("--as", help="the arbiter the request is made a
 
 
 def _get(url: str, path: str, subject: str, params: dict[str, str] | None = None) -> httpx.Response:
-    token = issue_token(ServiceSettings().auth_secret, subject=subject, role=Role.ARBITER, now=datetime.now(UTC))
+    settings = ServiceSettings()
+    token = issue_token(
+        settings.auth_secret,
+        subject=subject,
+        role=Role.ARBITER,
+        now=datetime.now(UTC),
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+    )
     response = httpx.get(f"{url}{path}", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=10)
     if response.status_code != httpx.codes.OK:
         raise typer.BadParameter(f"{response.status_code}: {response.text}")

@@ -1,19 +1,29 @@
-"""Signed API tokens (HS256 JWT) carrying a role, and the FastAPI dependencies that check them.
+"""API tokens as an identity provider issues them, and the FastAPI dependencies that check them.
 
-Every service verifies tokens with the same secret, so one token works across the whole API.
+The local issuer signs HS256 tokens with a secret shared by every service, so one token works across
+the whole API; an OIDC provider's RS256/ES256 tokens are accepted too (see ``token_verifier``).
+Every token names its issuer, audience, lifetime and id (``jti``, the handle for revoking it).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from .token_verifier import TokenVerifier
+
+LOCAL_ISSUER = "referee"
+API_AUDIENCE = "referee-api"
+DEFAULT_TTL = timedelta(hours=12)
 
 
 class Role(StrEnum):
@@ -31,6 +41,28 @@ class Principal(BaseModel):
     role: Role
     partner_id: str | None = None
     regions: list[str] = []
+    token_id: str = ""
+
+    def covers(self, region: str | None) -> bool:
+        """May this caller see records of ``region``? Reviewers without regions cover every region.
+
+        A reviewer's region covers the records of that region and of every place in it
+        ("浙江" covers "浙江/杭州"); a record of no known region is outside every region.
+        """
+        if self.role is not Role.REVIEWER or not self.regions:
+            return True
+        return region is not None and any(region.startswith(mine) for mine in self.regions)
+
+    def overlaps(self, scope: list[str]) -> bool:
+        """May this caller see a record valid in these regions? An empty scope means nationwide."""
+        if not self.regional or not scope:
+            return True
+        return any(theirs.startswith(mine) or mine.startswith(theirs) for theirs in scope for mine in self.regions)
+
+    @property
+    def regional(self) -> bool:
+        """A reviewer limited to some regions."""
+        return self.role is Role.REVIEWER and bool(self.regions)
 
 
 def issue_token(
@@ -41,12 +73,21 @@ def issue_token(
     partner_id: str | None = None,
     regions: list[str] | None = None,
     now: datetime,
-    ttl: timedelta = timedelta(days=30),
+    ttl: timedelta = DEFAULT_TTL,
+    issuer: str = LOCAL_ISSUER,
+    audience: str = API_AUDIENCE,
+    token_id: str | None = None,
 ) -> str:
+    """Sign a token of the local issuer; raise ValueError for a token no service would accept."""
     if role is Role.PARTNER and not partner_id:
         raise ValueError("a partner token must name the partner it acts for")
+    if ttl <= timedelta(0):
+        raise ValueError("a token's lifetime must be positive")
     claims = {
+        "iss": issuer,
+        "aud": audience,
         "sub": subject,
+        "jti": token_id or str(uuid.uuid4()),
         "role": role.value,
         "partner_id": partner_id,
         "regions": regions or [],
@@ -54,20 +95,6 @@ def issue_token(
         "exp": int((now + ttl).timestamp()),
     }
     return jwt.encode(claims, secret, algorithm="HS256")
-
-
-def read_token(secret: str, token: str) -> Principal:
-    """Verify signature and expiry; raise ValueError with the reason otherwise."""
-    try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"])
-        return Principal(
-            subject=claims["sub"],
-            role=Role(claims["role"]),
-            partner_id=claims.get("partner_id"),
-            regions=claims.get("regions") or [],
-        )
-    except (jwt.PyJWTError, KeyError, ValueError) as exc:
-        raise ValueError(f"invalid token: {exc}") from exc
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -78,8 +105,9 @@ def current_principal(
 ) -> Principal:
     if credentials is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token")
+    verifier: TokenVerifier = request.app.state.tokens
     try:
-        return read_token(request.app.state.auth_secret, credentials.credentials)
+        return verifier.verify(credentials.credentials)
     except ValueError as exc:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc)) from exc
 
@@ -95,3 +123,12 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
         return principal
 
     return check
+
+
+def require_region(principal: Principal, region: str | None) -> None:
+    """403 when a reviewer limited to some regions asks for a record of another region."""
+    if not principal.covers(region):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"outside your regions ({', '.join(principal.regions)}); ask a reviewer of {region or 'that region'}",
+        )

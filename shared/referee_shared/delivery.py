@@ -78,5 +78,9 @@ DELIVERY: dict[str, Delivery] = {
     ),
     "dedup.verdicts": Delivery("internal: dedup's verdict on each claim, and after a reviewer's decision", "per lead"),
     "leads.transitions": Delivery("at every lifecycle move of a lead", "per lead, in lifecycle order"),
+    "auth.revocations": Delivery(
+        "internal: when an admin revokes a token; every instance reads the whole topic (compacted) from the start",
+        "one partition: revocations in the order they were made",
+    ),
     "tasks.events": Delivery("when a reviewer task opens, is reminded, escalates or closes", "per task"),
 }

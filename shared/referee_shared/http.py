@@ -6,14 +6,19 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
+from . import revocation
 from .observability.access_log import AccessLog
 from .observability.metrics import exposition
 from .observability.tracing import instrument_fastapi, tracing_enabled
+from .request_limits import BodyLimit, validation_refused
 from .runtime import ServiceRuntime
+from .token_secret import check_token_secret
+from .token_verifier import TokenPolicy, TokenVerifier
 
 
 def build_http_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], *, title: str, description: str) -> FastAPI:
@@ -25,9 +30,14 @@ def build_http_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], *, tit
         finally:
             await runtime.stop()
 
+    settings = runtime.settings
+    check_token_secret(settings.auth_secret, local_mode=settings.local_mode, jwks_url=settings.auth_jwks_url)
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
-    app.state.auth_secret = runtime.settings.auth_secret
+    app.state.tokens = TokenVerifier(TokenPolicy.from_settings(settings), runtime.revocations.is_revoked)
     app.state.runtime = runtime
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_exception_handler(RequestValidationError, validation_refused)
+    app.include_router(revocation.build_router(runtime.sender, runtime.revocations, settings.topic_prefix))
 
     @app.get("/health/live", tags=["operations"], summary="Is this process alive? (liveness probe)")
     async def live() -> JSONResponse:

@@ -30,6 +30,7 @@ from .kafka.publisher import BrokerSender
 from .observability import metrics
 from .observability.tracing import instrument_engine, instrument_httpx, tracing_enabled
 from .outbox import OutboxRelay, Transactions
+from .revocation import RevocationList, follow_revocations
 from .rules.rulebook import RuleBook
 from .settings import ServiceSettings
 from .temporal import connect_temporal
@@ -78,6 +79,8 @@ class ServiceRuntime:
         )
         self.relay = OutboxRelay(self.transactions, self.sender, poll_seconds=settings.outbox_poll_seconds)
         self.rules = RuleBook.load(settings.rules_dir)
+        self.revocations = RevocationList()
+        follow_revocations(self.broker, settings.topic_prefix, self.revocations)
         self._migrations = migrations
         self._uses_temporal = uses_temporal
         self._temporal: Client | None = None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .token_secret import per_install_secret
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,9 +40,26 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = Field(
         default=True, description="apply pending migrations at start; off where a migration job does it (Kubernetes)"
     )
+    local_mode: bool = Field(
+        default=False,
+        description="development on one machine: generate a per-install token secret in data_dir if none is set",
+    )
     auth_secret: str = Field(
-        default="referee-local-development-secret-change-me",
-        description="HMAC key for signed API tokens; shared by all services",
+        default="",
+        description="HMAC key of the local token issuer, shared by all services; empty means the per-install "
+        "secret in data_dir/secrets (generated there in local mode)",
+    )
+    auth_issuer: str = Field(default="referee", description="the `iss` of tokens the local issuer signs")
+    auth_audience: str = Field(default="referee-api", description="the `aud` every accepted token must name")
+    auth_max_token_hours: int = Field(
+        default=24 * 30, ge=1, description="no token is accepted (or issued) for longer than this from its `iat`"
+    )
+    auth_jwks_url: str = Field(
+        default="", description="an OIDC provider's JWKS address; its RS256/ES256 tokens are accepted too"
+    )
+    auth_jwks_issuer: str = Field(default="", description="the `iss` of the OIDC provider's tokens")
+    max_request_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="a request body larger than this is refused with 413"
     )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
@@ -60,6 +79,12 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(
         default=5, description="a message failing this often for reasons other than bad input is dead-lettered"
     )
+
+    @model_validator(mode="after")
+    def _per_install_secret(self) -> ServiceSettings:
+        if not self.auth_secret:
+            self.auth_secret = per_install_secret(self.data_dir, create=self.local_mode)
+        return self
 
     def resolved_database_url(self) -> str:
         """The configured database, or the service's own SQLite file by default."""

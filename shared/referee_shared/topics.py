@@ -18,6 +18,7 @@ from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransit
 from .events.qualifications import QualificationChanged, QualificationSubmitted
 from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened, TaskReminded
+from .events.tokens import TokenRevoked
 from .services import SERVICE_NAMES
 
 # Enough partitions to run up to this many instances of a consumer, each owning a share of the keys.
@@ -232,6 +233,19 @@ TASKS_EVENTS: Topic[TaskOpened | TaskClosed | TaskReminded] = Topic(
     producers=("registration", "dedup", "qualification", "arbitration", "settlement"),
     consumers=("registration",),
 )
+AUTH_REVOCATIONS = Topic(
+    "auth.revocations",
+    key="token_id",
+    payloads=(TokenRevoked,),
+    external=False,
+    direction="internal",
+    description="API token ids revoked by an admin; every instance of every service reads it whole",
+    # One partition and compaction: a short list any instance reads from the start when it starts.
+    partitions=1,
+    config={"cleanup.policy": "compact"},
+    producers=("admins (`/admin/tokens/revoked` on any service, `referee token revoke`)",),
+    consumers=("every service instance (no consumer group)",),
+)
 
 ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_SUBMITTED,
@@ -252,6 +266,7 @@ ALL_TOPICS: tuple[Topic[Any], ...] = (
     DEDUP_VERDICTS,
     TASKS_EVENTS,
     LEADS_TRANSITIONS,
+    AUTH_REVOCATIONS,
 )
 
 # The consuming services (every service consumes); each has a dead-letter topic of its own (its

@@ -15,6 +15,7 @@ from referee_shared.events.checks import DedupOutcome
 from referee_shared.events.common import Channel, CustomerIdentity
 from referee_shared.events.leads import DecisionOutcome, LeadSubmitted
 from referee_shared.events.tasks import TaskDecision
+from referee_shared.token_verifier import TokenPolicy, TokenVerifier
 from referee_shared.topics import DEDUP_VERDICTS, LEADS_DECISIONS, LEADS_SUBMITTED, TASKS_EVENTS
 
 from ..builders import customer, envelope, submission
@@ -24,7 +25,7 @@ from ..stack import Stack
 def api_client(stack: Stack) -> httpx.AsyncClient:
     runtime, dedup = stack.runtimes["dedup"][0], stack.services["dedup"][0]
     app = FastAPI()
-    app.state.auth_secret = runtime.settings.auth_secret
+    app.state.tokens = TokenVerifier(TokenPolicy.from_settings(runtime.settings))
     app.include_router(build_router(runtime.transactions, dedup))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dedup")
 

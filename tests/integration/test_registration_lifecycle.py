@@ -25,6 +25,7 @@ from referee_shared.events.deals import DealClosed, DealOutcome
 from referee_shared.events.disputes import DisputeRuling, RulingOutcome
 from referee_shared.events.leads import ActivityKind, DecisionOutcome, LeadActivity, LeadSubmitted, LockChange
 from referee_shared.events.tasks import TaskDecision
+from referee_shared.settings import ServiceSettings
 from referee_shared.topics import (
     DEALS_CLOSED,
     DISPUTES_RULINGS,
@@ -44,7 +45,7 @@ T = TypeVar("T")
 
 def bearer(role: Role, partner_id: str | None = None) -> dict[str, str]:
     signed = issue_token(
-        "referee-local-development-secret-change-me",
+        ServiceSettings().auth_secret,
         subject=partner_id or f"{role.value}-1",
         role=role,
         partner_id=partner_id,

@@ -27,6 +27,7 @@ from referee_shared.events.settlements import (
 )
 from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskOpened
 from referee_shared.kafka.deadletter import DeadLetter
+from referee_shared.token_verifier import TokenPolicy, TokenVerifier
 from referee_shared.topics import (
     DEALS_CLOSED,
     DISPUTES_RULINGS,
@@ -146,7 +147,7 @@ async def reconciliation(stack: Stack) -> tuple[list[list[str]], dict[str, Any]]
     settings = stack.settings("settlement")
     assert isinstance(settings, SettlementSettings)
     app = FastAPI()
-    app.state.auth_secret = settings.auth_secret
+    app.state.tokens = TokenVerifier(TokenPolicy.from_settings(settings))
     app.include_router(api.build_router(build_reports(stack.runtimes["settlement"][0], settings)))
     token = issue_token(settings.auth_secret, subject="finance-zhang", role=Role.FINANCE, now=datetime.now(UTC))
     month = datetime.now(ZoneInfo(settings.finance_timezone)).strftime("%Y-%m")

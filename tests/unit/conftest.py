@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +37,9 @@ from referee_shared.topics import (
     Topic,
     dead_letter_topic,
 )
+
+# Generated per test run, never written down: tests sign their tokens with it.
+TEST_SECRET = secrets.token_urlsafe(48)
 
 
 class RecordingCompleter:
@@ -141,7 +145,7 @@ async def system(tmp_path: Path) -> AsyncIterator[InMemorySystem]:
     locks = RecordingLocks()
     completer = RecordingCompleter()
     reviews = RecordingReviews()
-    common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1}
+    common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1, "auth_secret": TEST_SECRET}
     # Each service's Temporal client replaced by a recording stand-in; the rest is the real service.
     stand_ins: dict[str, dict[str, Any]] = {
         "registration": {"locks": locks, "completer": completer},

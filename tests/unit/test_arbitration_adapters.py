@@ -11,8 +11,10 @@ import pytest
 
 from referee_arbitration.adapters.http import HttpEvidenceSource, HttpVerdictSource, ServiceCaller
 from referee_arbitration.ports import EvidenceUnavailable, EvidenceUnreadable
-from referee_shared.auth import Role, read_token
+from referee_shared.auth import Role
 from referee_shared.clock import FixedClock
+from referee_shared.settings import ServiceSettings
+from referee_shared.token_verifier import TokenPolicy, TokenVerifier
 
 from ..arbitration_builders import building_materials_case
 
@@ -36,7 +38,8 @@ async def test_a_bundle_is_fetched_as_arbiter_and_read_whole() -> None:
     assert bundle == case.bundle
     [request] = asked
     assert request.url.path == f"/evidence/customers/{case.chain}"
-    principal = read_token(SECRET, request.headers["Authorization"].removeprefix("Bearer "))
+    verifier = TokenVerifier(TokenPolicy.from_settings(ServiceSettings(auth_secret=SECRET)))
+    principal = verifier.verify(request.headers["Authorization"].removeprefix("Bearer "))
     assert (principal.role, principal.subject) == (Role.ARBITER, "arbitration")
 
 

@@ -25,12 +25,12 @@ from referee_shared.events.leads import ActivityKind, LeadActivity
 from referee_shared.topics import LEADS_ACTIVITIES, LEADS_SUBMITTED
 
 from ..builders import customer, envelope, make_uscc, submission
-from .conftest import InMemorySystem
+from .conftest import TEST_SECRET, InMemorySystem
 
 
 def token(role: Role, partner_id: str | None = None) -> dict[str, str]:
     signed = issue_token(
-        "referee-local-development-secret-change-me",
+        TEST_SECRET,
         subject=partner_id or f"{role.value}-1",
         role=role,
         partner_id=partner_id,

@@ -37,7 +37,9 @@ def extension_task(task_id: str = "ext-1", region: str = "浙江/杭州") -> Tas
 
 def client_for(system: InMemorySystem, role: Role, regions: list[str] | None = None) -> httpx.AsyncClient:
     runtime = system.runtimes["registration"]
-    token = issue_token(runtime.settings.auth_secret, subject=f"{role.value}-1", role=role, regions=regions, now=NOW)
+    token = issue_token(
+        runtime.settings.auth_secret, subject=f"{role.value}-1", role=role, regions=regions, now=datetime.now(UTC)
+    )
     app = build_app(runtime, system.components["registration"])
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
@@ -119,7 +121,9 @@ async def test_reviewers_see_only_their_region_and_other_roles_see_nothing(syste
 
 async def test_partners_have_no_inbox(system: InMemorySystem) -> None:
     runtime = system.runtimes["registration"]
-    token = issue_token(runtime.settings.auth_secret, subject="p", role=Role.PARTNER, partner_id="dealer-1", now=NOW)
+    token = issue_token(
+        runtime.settings.auth_secret, subject="p", role=Role.PARTNER, partner_id="dealer-1", now=datetime.now(UTC)
+    )
     async with client_for(system, Role.REVIEWER) as client:
         response = await client.get("/inbox", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403

@@ -107,7 +107,7 @@ async def test_http_metrics_and_a_callers_correlation_id_reach_the_response_and_
 ) -> None:
     lead = submission("dealer-hangzhou", who=customer(uscc=USCC_HANGZHOU_BUILDER))
     token = issue_token(
-        RegistrationSettings().auth_secret,
+        system.runtimes["registration"].settings.auth_secret,
         subject="portal",
         role=Role.PARTNER,
         partner_id="dealer-hangzhou",

@@ -21,7 +21,7 @@ from referee_shared.kafka.deadletter import DeadLetter
 from referee_shared.topics import DEALS_CLOSED, LEADS_DECISIONS, LEADS_LOCKS, LEADS_SUBMITTED, LEADS_TRANSITIONS
 
 from ..builders import customer, envelope, make_uscc, submission
-from .conftest import InMemorySystem
+from .conftest import TEST_SECRET, InMemorySystem
 
 
 def as_partner(partner_id: str) -> dict[str, str]:
@@ -34,7 +34,7 @@ def as_role(role: Role) -> dict[str, str]:
 
 def _bearer(role: Role, partner_id: str | None) -> dict[str, str]:
     signed = issue_token(
-        "referee-local-development-secret-change-me",
+        TEST_SECRET,
         subject=partner_id or f"{role.value}-1",
         role=role,
         partner_id=partner_id,

@@ -47,6 +47,7 @@ from referee_shared.events.settlements import (
 )
 from referee_shared.kafka.deadletter import DeadLetter
 from referee_shared.runtime import ServiceRuntime
+from referee_shared.token_verifier import TokenPolicy, TokenVerifier
 from referee_shared.topics import DEALS_CLOSED, DISPUTES_RULINGS, SETTLEMENTS_PAYMENTS, SETTLEMENTS_STATEMENTS, Topic
 
 from ..builders import deal_closed, deal_reversed, envelope
@@ -345,7 +346,7 @@ async def test_reconciliation_over_http_for_finance_only_with_csv_export(system:
     statement = await system.settle("IE-6001")
     await system.pay(statement, 0, PaymentStatus.PAID, reference="ICBC-1")
     app = FastAPI()
-    app.state.auth_secret = system.runtime.settings.auth_secret
+    app.state.tokens = TokenVerifier(TokenPolicy.from_settings(system.runtime.settings))
     app.include_router(api.build_router(system.reports))
 
     def token(role: Role) -> dict[str, str]:

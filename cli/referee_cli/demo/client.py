@@ -96,7 +96,15 @@ class DemoClient:
         return event
 
     def http(self, service: str, role: Role, subject: str, **claims: Any) -> httpx.AsyncClient:
-        token = issue_token(self.settings.auth_secret, subject=subject, role=role, now=datetime.now(UTC), **claims)
+        token = issue_token(
+            self.settings.auth_secret,
+            subject=subject,
+            role=role,
+            now=datetime.now(UTC),
+            issuer=self.settings.auth_issuer,
+            audience=self.settings.auth_audience,
+            **claims,
+        )
         return httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{SERVICE_PORTS[service]}",
             headers={"Authorization": f"Bearer {token}"},

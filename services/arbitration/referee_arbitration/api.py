@@ -179,4 +179,5 @@ class _refusals:
 
     def __exit__(self, kind: object, exc: BaseException | None, _tb: object) -> None:
         if isinstance(exc, Refused):
-            raise HTTPException(exc.status, exc.reason) from exc
+            detail = f"{exc.reason_code}: {exc.reason}" if exc.reason_code else exc.reason
+            raise HTTPException(exc.status, detail) from exc

@@ -73,7 +73,7 @@ def build_runtime(
     proceedings = workflows or TemporalDisputeWorkflows(lambda: runtime.temporal, settings.task_queue())
     components = Components(
         opening=Opening(runtime.transactions, runtime.rules, gatherer, proceedings, settings),
-        participation=Participation(runtime.transactions, proceedings),
+        participation=Participation(runtime.transactions, proceedings, runtime.rules),
         case_files=CaseFiles(runtime.transactions),
         registrations=Registrations(runtime.transactions),
         steps=WorkflowSteps(runtime.transactions, gatherer),

@@ -10,10 +10,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
-from referee_shared.auth import Principal, Role, require
+from referee_shared.auth import Principal, Role, require, require_region
 from referee_shared.events.checks import MatchReason
 from referee_shared.events.common import CustomerIdentity, PartyId
 from referee_shared.outbox import Transactions
+from referee_shared.regions import region_key
 from referee_shared.rules.dedup import DedupRules
 
 from .domain.linking import explain
@@ -84,20 +85,25 @@ def build_router(transactions: Transactions, dedup: Dedup) -> APIRouter:
     bindings = SliceBindings(transactions)
 
     @router.get("/verdicts", summary="Every dedup verdict on a lead, oldest first, with its explanation")
-    async def verdicts(lead_id: Annotated[UUID, Query()], _who: Annotated[Principal, READERS]) -> list[VerdictView]:
+    async def verdicts(lead_id: Annotated[UUID, Query()], who: Annotated[Principal, READERS]) -> list[VerdictView]:
         async with transactions.sessions() as session:
-            found = await CustomerRepository(session).verdicts(lead_id)
-        if not found:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no verdict for this lead")
+            customers = CustomerRepository(session)
+            found = await customers.verdicts(lead_id)
+            if not found:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "no verdict for this lead")
+            if who.regional:
+                subject = await customers.get(found[-1].customer_key.split("#", 1)[0])
+                require_region(who, subject.region if subject else None)
         return [VerdictView.model_validate(v, from_attributes=True) for v in found]
 
     @router.get("/customers/{customer_key}", summary="A customer as dedup knows it: identity, claims, slices")
-    async def customer(customer_key: str, _who: Annotated[Principal, READERS]) -> CustomerView:
+    async def customer(customer_key: str, who: Annotated[Principal, READERS]) -> CustomerView:
         async with transactions.sessions() as session:
             customers = CustomerRepository(session)
             found = await customers.get(customer_key.split("#", 1)[0])
             if found is None:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, "no such customer")
+            require_region(who, found.region)
             known = profile_of(found)
             claims = await customers.claims_of_account(found.customer_key)
             bindings = await customers.bindings(found.customer_key)
@@ -146,7 +152,8 @@ def build_router(transactions: Transactions, dedup: Dedup) -> APIRouter:
         return {"claim_key": bound.claim_key, "slice": bound.slice, "partner_id": bound.partner_id}
 
     @router.post("/matches", summary="Dry run: which known customers a customer would match, and why")
-    async def matches(identity: CustomerIdentity, _who: Annotated[Principal, READERS]) -> list[MatchView]:
+    async def matches(identity: CustomerIdentity, who: Annotated[Principal, READERS]) -> list[MatchView]:
+        require_region(who, region_key(identity))
         rules = DedupRules()
         thresholds = Thresholds(rules.duplicate_threshold, rules.possible_threshold)
         async with transactions.sessions() as session:

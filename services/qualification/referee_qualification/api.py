@@ -131,7 +131,7 @@ def build_router(qualifications: Qualifications, transactions: Transactions) -> 
                 limit=limit,
                 offset=offset,
             )
-        return [_view(q) for q in found]
+        return [_view(q) for q in found if principal.overlaps(q.regions)]
 
     @router.get("/requirements/{product_line}", summary="What a partner must hold to register a product line")
     async def requirement(
@@ -146,6 +146,7 @@ def build_router(qualifications: Qualifications, transactions: Transactions) -> 
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
         async with transactions.sessions() as session:
             held = await QualificationRepository(session).search(partner_id=partner, product_line=product_line)
+        held = [q for q in held if principal.overlaps(q.regions)]
         required = rules.qualification.required.get(product_line)
         return Requirement(
             partner_id=partner,
@@ -168,6 +169,8 @@ def build_router(qualifications: Qualifications, transactions: Transactions) -> 
             # Another partner's qualification is answered exactly like a missing one.
             if found is None or (principal.role is Role.PARTNER and found.partner_id != principal.partner_id):
                 raise HTTPException(status.HTTP_404_NOT_FOUND, "no such qualification")
+            if not principal.overlaps(found.regions):
+                raise HTTPException(status.HTTP_403_FORBIDDEN, "this qualification is valid outside your regions")
             return _detail(found, await repository.history(submission_id))
 
     @router.post("/{submission_id}/revoke", summary="HQ withdraws an approved qualification, effective at once")

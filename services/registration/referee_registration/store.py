@@ -171,6 +171,15 @@ class LeadRepository:
         )
         return result.scalar_one_or_none()
 
+    async def submitted_by_since(self, partner_id: str, since: datetime) -> int:
+        """Registrations of a partner received since ``since`` (the fair limits count them)."""
+        query = select(func.count()).select_from(Lead).where(Lead.partner_id == partner_id, Lead.received_at >= since)
+        return int((await self._session.execute(query)).scalar_one())
+
+    async def open_locks_of(self, partner_id: str) -> int:
+        query = select(func.count()).select_from(Lock).where(Lock.partner_id == partner_id, Lock.status == "active")
+        return int((await self._session.execute(query)).scalar_one())
+
     def add_lock(self, lock: Lock) -> None:
         self._session.add(lock)
 

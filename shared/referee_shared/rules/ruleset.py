@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .arbitration import ArbitrationRules
 from .dedup import DedupRules
+from .limits import LimitRules
 from .protection import ProtectionRules
 from .qualification import QualificationRules
 from .settlement import SettlementRules
@@ -28,6 +29,7 @@ class RuleSet(BaseModel):
     tiers: TierRules = Field(default_factory=TierRules)
     settlement: SettlementRules = Field(default_factory=SettlementRules)
     arbitration: ArbitrationRules = Field(default_factory=ArbitrationRules)
+    limits: LimitRules = Field(default_factory=LimitRules)
 
     @property
     def ref(self) -> str:

@@ -11,10 +11,11 @@ from ..store import Dispute
 class Refused(Exception):
     """A request arbitration will not carry out; ``status`` is the HTTP status that says why."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, reason_code: str | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.reason_code = reason_code
 
 
 def is_staff(principal: Principal) -> bool:

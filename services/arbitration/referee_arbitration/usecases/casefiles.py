@@ -11,6 +11,7 @@ from referee_shared.regions import UNKNOWN_REGION
 
 from ..domain.figures import AcceptedRegistration, DisputeFact, FigureRow, Period, figures
 from ..domain.status import DisputeStatus
+from ..redaction import hidden_from, redact
 from ..store import DisputeRepository, RegistrationRepository
 from ..views.disputes import CaseFileView, DisputeSummary, case_file_view
 from .access import Refused, is_staff, may_see
@@ -25,7 +26,7 @@ class CaseFiles:
         party = principal.partner_id if principal.role is Role.PARTNER else None
         async with self._tx.sessions() as session:
             found = await DisputeRepository(session).listing(party_id=party, status=status)
-        return [DisputeSummary.of(d) for d in found if may_see(principal, d)]
+        return [redact(DisputeSummary.of(d), hidden_from(principal, d)) for d in found if may_see(principal, d)]
 
     async def case_file(self, principal: Principal, dispute_id: UUID) -> CaseFileView:
         async with self._tx.sessions() as session:
@@ -34,7 +35,7 @@ class CaseFiles:
             if dispute is None or not may_see(principal, dispute):
                 raise Refused(404, f"no dispute {dispute_id}")
             bundle, verdicts = case_evidence(dispute)
-            return case_file_view(
+            view = case_file_view(
                 dispute,
                 steps=await disputes.steps(dispute_id),
                 statements=await disputes.statements(dispute_id),
@@ -43,6 +44,7 @@ class CaseFiles:
                 verdicts=verdicts,
                 with_evidence=is_staff(principal),
             )
+            return redact(view, hidden_from(principal, dispute))
 
     async def figures(self, *, period: Period, since: datetime, until: datetime) -> list[FigureRow]:
         """Opened, refused, escalated, resolved, median hours to ruling and conflict rate by region and channel."""

@@ -12,7 +12,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from referee_shared.events.common import Channel, CustomerIdentity
-from referee_shared.events.disputes import DisputeOpened, DisputeStep
+from referee_shared.events.disputes import DisputeOpened, DisputeStep, OpenedBy
 from referee_shared.events.envelope import Envelope
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.regions import UNKNOWN_REGION, region_key
@@ -98,6 +98,10 @@ class Opening:
         flagged = file_evidence(dispute, evidence, dispute.opened_at)
         dispute.contested_lead_id = lead.lead_id if lead else None
         dispute.holder_id = lead.partner_id if lead else None
+        if opened.opened_by is OpenedBy.PARTNER:
+            # The trail says who the claim is against, not the claimant (who is not told: see redaction).
+            holder = dispute.holder_id
+            dispute.respondent_ids = [holder] if holder and holder != opened.claimant_id else []
         dispute.rule_set, dispute.rule_version = rules.id, rules.version
         dispute.workflow_id = self._settings.workflow_id(DISPUTE_WORKFLOW_KIND, dispute.dispute_id)
         dispute.status, dispute.level = DisputeStatus.FIRST_LEVEL.value, 1
@@ -185,7 +189,7 @@ def _first(bundle: EvidenceBundle) -> TrailLead | None:
 
 
 def _opening_summary(dispute: Dispute, opened: DisputeOpened) -> str:
-    against = ", ".join(opened.respondent_ids)
+    against = ", ".join(dispute.respondent_ids) or "nobody holding it now"
     claim = opened.claim if len(opened.claim) <= 300 else opened.claim[:297] + "..."
     return (
         f"{opened.claimant_id} disputes {subject_of(opened)} against {against}: {claim} "

@@ -16,6 +16,8 @@ from referee_shared.events.common import Attachment
 from referee_shared.events.disputes import CreditShare, DisputeStep
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.outbox import Transactions
+from referee_shared.rules.limits import LimitRules, refusal
+from referee_shared.rules.rulebook import RuleBook
 
 from ..ports import DisputeWorkflows, WorkflowRefused
 from ..store import Dispute, DisputeRepository, Statement
@@ -25,9 +27,10 @@ from .steps import record_step
 
 
 class Participation:
-    def __init__(self, transactions: Transactions, workflows: DisputeWorkflows) -> None:
+    def __init__(self, transactions: Transactions, workflows: DisputeWorkflows, rules: RuleBook) -> None:
         self._tx = transactions
         self._workflows = workflows
+        self._rules = rules
 
     async def add_statement(
         self, principal: Principal, dispute_id: UUID, text: str, attachments: list[Attachment]
@@ -44,6 +47,7 @@ class Participation:
                     f"{dispute.statements_close_at:%Y-%m-%d %H:%M} UTC" if dispute.statements_close_at else "opening"
                 )
                 raise Refused(409, f"the statement window closed at {closed}")
+            await self._within_limits(DisputeRepository(tx.session), dispute, party, text)
             statement = Statement(
                 statement_id=uuid4(),
                 dispute_id=dispute.dispute_id,
@@ -65,6 +69,35 @@ class Participation:
                 level=dispute.level,
             )
             return statement
+
+    async def _within_limits(self, disputes: DisputeRepository, dispute: Dispute, party: str, text: str) -> None:
+        """Statements per party and their size, as the dispute's rule set allows (429 / 413 naming the rule)."""
+        if dispute.rule_set is None or dispute.rule_version is None:
+            limits, ref = LimitRules(), "default limits"
+        else:
+            rules = self._rules.get(dispute.rule_set, dispute.rule_version)
+            limits, ref = rules.limits, rules.ref
+        if len(text) > limits.statement_max_chars:
+            found = refusal(
+                "statement_too_long",
+                ref,
+                "statement_max_chars",
+                limits.statement_max_chars,
+                f"a statement of {len(text)} characters; shorten it or attach a document",
+            )
+            raise Refused(413, found.reason, found.reason_code)
+        made = sum(
+            1 for s in await disputes.statements(dispute.dispute_id) if s.party_id == party and s.kind == "statement"
+        )
+        if made >= limits.dispute_statements:
+            found = refusal(
+                "statement_limit",
+                ref,
+                "dispute_statements",
+                limits.dispute_statements,
+                f"{made} statements of yours on this dispute already; say the rest in one of them next time",
+            )
+            raise Refused(429, found.reason, found.reason_code)
 
     async def appeal(self, principal: Principal, dispute_id: UUID, grounds: str) -> str:
         dispute = await self._dispute(principal, dispute_id)

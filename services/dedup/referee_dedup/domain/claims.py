@@ -44,6 +44,7 @@ class ClaimRequest:
     customer: Profile
     written: Mapping[str, object]  # the identity as the partner wrote it, shown to a reviewer
     new_customer_key: str  # the key the customer gets if no known one matches
+    received_at: datetime | None = None  # the system time of the registration (the cooling-off counts to it)
 
     @property
     def point(self) -> tuple[float, float] | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from referee_shared.rules.limits import refusal
 from referee_shared.rules.ruleset import RuleSet
 from referee_shared.rules.territory import CrossRegionAction
 
@@ -259,6 +261,38 @@ def _protected_by_another(case: _Case, account: str) -> bool:
     return any(overlaps(c.slice, case.slice_name) for c in case.live(claims))
 
 
+def _cooling_off(case: _Case) -> Decision | None:
+    """The same partner locking again, too soon, a customer whose protection it gave up (withdrawn or expired)."""
+    request = case.request
+    if case.duplicate is None or request.received_at is None:
+        return None
+    days = case.rules.limits.cooling_off_days
+    for claim in case.known.claims:
+        ended = claim.protected_until
+        if (claim.account, claim.slice) != (case.duplicate.key, case.slice_name) or claim.active:
+            continue
+        if claim.partner_id != request.partner_id or request.received_at >= ended + timedelta(days=days):
+            continue
+        until = ended + timedelta(days=days)
+        found = refusal(
+            "cooling_off",
+            case.rules.ref,
+            "cooling_off_days",
+            days,
+            f"your protection of this customer ended on {ended:%Y-%m-%d}; "
+            f"you may register it again from {until:%Y-%m-%d}",
+        )
+        return Decision(
+            Verdict.REFUSED,
+            claim_key(case.duplicate.key, case.slice_name),
+            found.reason_code,
+            found.reason,
+            (*case.explain(case.duplicate), Reason("rule", 1.0, found.rule)),
+            matched=case.duplicate.key,
+        )
+    return None
+
+
 def _first_claim(case: _Case) -> Decision:
     """No rule stands in the way: the matched customer (or a new one) is claimed."""
     duplicate, slice_name = case.duplicate, case.slice_name
@@ -293,4 +327,5 @@ RULES: tuple[Callable[[_Case], Decision | None], ...] = (
     _near_another_region,
     _related_protected,
     _contested,
+    _cooling_off,
 )

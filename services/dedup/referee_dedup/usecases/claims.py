@@ -129,6 +129,7 @@ def _claim_request(request: DedupRequested) -> ClaimRequest:
         customer=profile_of_request(request),
         written=identity.model_dump(mode="json", exclude_none=True),
         new_customer_key=new_customer_key(),
+        received_at=request.received_at,
     )
 
 

@@ -31,6 +31,8 @@ class LockChanges:
                 return
             if change.change in (LockChange.EXPIRED, LockChange.RELEASED):
                 claim.status = "released"
+                # A released claim keeps when its protection really ended: the cooling-off counts from it.
+                claim.protected_until = min(claim.protected_until, change.at)
             elif change.change in (LockChange.GRANTED, LockChange.EXTENDED):
                 claim.protected_until = change.expires_at
             elif change.change is LockChange.COMPLETED:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import AwareDatetime
 
-from referee_shared.auth import Principal, Role, require
+from referee_shared.auth import Principal, Role, require, require_region
 from referee_shared.clock import Clock
 
 from ..views.funnel import Funnel, FunnelFilters, FunnelGrouping, FunnelReport
@@ -39,7 +39,23 @@ def build_router(funnel: Funnel, clock: Clock) -> APIRouter:
             if partner_id not in (None, principal.partner_id):
                 raise HTTPException(status.HTTP_403_FORBIDDEN, "a partner may only count its own leads")
             partner_id = principal.partner_id
+        region = _region_within_reach(principal, region)
         filters = FunnelFilters(partner_id=partner_id, region=region, channel=channel, product_line=product_line)
         return await funnel.count(since=since, until=until, group_by=group_by, filters=filters)
 
     return router
+
+
+def _region_within_reach(principal: Principal, region: str | None) -> str | None:
+    """A reviewer limited to regions counts only those: its one region by default, else the one it names."""
+    if not principal.regional:
+        return region
+    if region is None:
+        if len(principal.regions) > 1:
+            mine = ", ".join(principal.regions)
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"name one of your regions with ?region= ({mine})"
+            )
+        return principal.regions[0]
+    require_region(principal, region)
+    return region

@@ -19,6 +19,7 @@ from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import DecisionOutcome, LeadDecision, LeadSubmitted, LockChange, LockSummary
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.regions import region_key
+from referee_shared.rules.limits import check_submission
 from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import DEDUP_REQUESTS, LEADS_DECISIONS, LEADS_SUBMITTED, QUALIFICATION_CHECKS
@@ -68,6 +69,7 @@ class Registration:
             if await leads.get(submitted.lead_id) is not None:
                 log.info("lead %s submitted again; the first submission stands", submitted.lead_id)
                 return
+            submitted_last_hour = await leads.submitted_by_since(submitted.partner_id, received_at - timedelta(hours=1))
             lead = _new_lead(submitted, received_at, event.correlation_id)
             leads.add(lead)
             try:
@@ -79,6 +81,15 @@ class Registration:
                 return
             lead.rule_set, lead.rule_version = rules.id, rules.version
             await begin(tx, lead, actor=lead.partner_id, reason="registration received", at=received_at)
+            over_limit = check_submission(
+                rules.limits,
+                rules.ref,
+                submitted_last_hour=submitted_last_hour,
+                open_locks=await leads.open_locks_of(submitted.partner_id),
+            )
+            if over_limit is not None:
+                await _decide(tx, lead, LeadStatus.REJECTED, over_limit.reason_code, over_limit.reason)
+                return
             await move(tx, lead, LeadStatus.CHECKING, actor=SYSTEM_ACTOR, reason="checking qualification")
             await tx.emit(
                 QUALIFICATION_CHECKS,
