@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
+from .api_docs import serve_api_docs
 from .observability.access_log import AccessLog
 from .observability.metrics import exposition
 from .observability.tracing import instrument_fastapi, tracing_enabled
@@ -25,7 +26,8 @@ def build_http_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], *, tit
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
+    serve_api_docs(app)
     app.state.auth_secret = runtime.settings.auth_secret
     app.state.runtime = runtime
 
