@@ -137,6 +137,9 @@ async def opportunity(request: Request, user: Partner, lead_id: UUID) -> Respons
 async def decision(request: Request, user: Partner, lead_id: UUID) -> Response:
     """The decision panel alone; the page polls it until the referee has decided."""
     lead = await _lead(request, user, lead_id)
+    if lead is not None and lead["status"] not in PENDING:
+        # Decided: the whole page changes (follow-ups become possible), so the browser reloads it.
+        return Response(status_code=204, headers={"HX-Refresh": "true"})
     return render(request, "partner/_decision.html", user, lead_id=lead_id, lead=lead, pending=PENDING)
 
 
