@@ -7,13 +7,13 @@
 # $REFEREE_DATA_DIR/logs/<name>.log and keeps its SQLite database in $REFEREE_DATA_DIR/services/.
 # `start` waits until every started service answers GET /health with 200.
 # Ports: REGISTRATION_PORT=8001 DEDUP_PORT=8002 QUALIFICATION_PORT=8003 ARBITRATION_PORT=8004
-# SETTLEMENT_PORT=8005 (override in the environment). Any REFEREE_* variable is passed through.
+# SETTLEMENT_PORT=8005 CONSOLE_PORT=8006 (override in the environment); the console calls the others' ports. Any REFEREE_* variable is passed through.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=env.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/env.sh"
 
-ALL_SERVICES=(registration dedup qualification arbitration settlement)
+ALL_SERVICES=(registration dedup qualification arbitration settlement console)
 PYTHON="$REFEREE_HOME/.venv/bin/python"
 SERVICE_WAIT_TIMEOUT="${SERVICE_WAIT_TIMEOUT:-60}"
 
@@ -24,6 +24,7 @@ port_of() {
         qualification) printf '%s\n' "${QUALIFICATION_PORT:-8003}" ;;
         arbitration) printf '%s\n' "${ARBITRATION_PORT:-8004}" ;;
         settlement) printf '%s\n' "${SETTLEMENT_PORT:-8005}" ;;
+        console) printf '%s\n' "${CONSOLE_PORT:-8006}" ;;
         *) die "unknown service '$1' (one of: ${ALL_SERVICES[*]})" ;;
     esac
 }
@@ -51,6 +52,11 @@ start_one() {
     REFEREE_SERVICE_NAME="$name" REFEREE_HTTP_PORT="$port" REFEREE_DATA_DIR="$REFEREE_DATA_DIR" \
         REFEREE_KAFKA_BOOTSTRAP="${REFEREE_KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}" \
         REFEREE_TEMPORAL_ADDRESS="${REFEREE_TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}" \
+        REFEREE_REGISTRATION_URL="http://127.0.0.1:$(port_of registration)" \
+        REFEREE_DEDUP_URL="http://127.0.0.1:$(port_of dedup)" \
+        REFEREE_QUALIFICATION_URL="http://127.0.0.1:$(port_of qualification)" \
+        REFEREE_ARBITRATION_URL="http://127.0.0.1:$(port_of arbitration)" \
+        REFEREE_SETTLEMENT_URL="http://127.0.0.1:$(port_of settlement)" \
         nohup "$PYTHON" -m "referee_$name" >>"$log" 2>&1 &
     printf '%s\n' "$!" >"$(pid_file "$name")"
     printf 'started %s (pid %s, http://127.0.0.1:%s)\n' "$name" "$!" "$port"

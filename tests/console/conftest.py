@@ -17,11 +17,11 @@ import uvicorn
 from playwright.async_api import Browser, async_playwright
 
 from referee_console.app import create_app
+from referee_console.settings import ConsoleSettings
 from referee_settlement import api as settlement_api
 from referee_settlement.app import build_reports
 from referee_settlement.settings import SettlementSettings
 from referee_shared.http import build_http_app
-from referee_console.settings import ConsoleSettings
 
 from ..stack import Stack, infrastructure_problems, new_prefix
 

@@ -103,9 +103,7 @@ async def test_reviewer_decides_an_extension_request_from_the_inbox(
     page = watched.page
     lead_id = await accepted_lead(stack, "dealer-hangzhou")
     async with stack.http("registration", stack.token(Role.PARTNER, partner_id="dealer-hangzhou")) as partner:
-        asked = await partner.post(
-            f"/leads/{lead_id}/extension", json={"days": 30, "reason": "医院招标推迟到下季度"}
-        )
+        asked = await partner.post(f"/leads/{lead_id}/extension", json={"days": 30, "reason": "医院招标推迟到下季度"})
         assert asked.status_code == 202, asked.text
     await sign_in(page, console_url, "reviewer")
     await expect(page.get_by_role("heading", name=re.compile("待办"))).to_be_visible()

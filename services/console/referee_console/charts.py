@@ -12,7 +12,7 @@ class Bar:
     value: int
 
 
-def bar_chart(bars: list[Bar], *, width: int = 600, bar_height: int = 22, label_width: int = 110) -> str:
+def bar_chart(bars: list[Bar], *, width: int = 420, bar_height: int = 22, label_width: int = 96) -> str:
     """Horizontal bars, one per stage, each with its count; scales to the container's width."""
     gap = 6
     height = max(1, len(bars)) * (bar_height + gap) + gap

@@ -6,12 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 
 def money(amount: Decimal | str | float | int | None, currency: str = "CNY", locale: str = "zh_CN") -> str:
     if amount is None or amount == "":
         return "—"
+    if currency == "CNY":  # ¥ in every language (English locales would write CN¥)
+        return "¥" + format_decimal(Decimal(str(amount)), format="#,##0.00", locale="zh_CN")
     return format_currency(Decimal(str(amount)), currency, locale=locale, format="¤#,##0.00")
 
 
