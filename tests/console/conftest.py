@@ -78,13 +78,19 @@ async def console_url(stack: Stack, tmp_path_factory: pytest.TempPathFactory) ->
         data_dir=tmp_path_factory.mktemp("console"),
         demo_users=True,
         auth_secret=stack.settings("registration").auth_secret,
-        **{f"{name}_url": f"http://{name}" for name in SERVICES},
+        registration_url="http://registration",
+        dedup_url="http://dedup",
+        qualification_url="http://qualification",
+        arbitration_url="http://arbitration",
+        settlement_url="http://settlement",
     )
     port = _free_port()
     app = create_app(settings, transport=ServicesInProcess(stack))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    for _ in range(200):  # uvicorn offers no event for "listening"; its flag is polled
+        if server.started:
+            break
         await asyncio.sleep(0.05)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True

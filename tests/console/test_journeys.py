@@ -9,15 +9,15 @@ from urllib.parse import urlsplit
 from uuid import uuid4
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from referee_shared.auth import Role
 
 from ..stack import Stack
 from .conftest import SCREENSHOTS
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 768}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
 
 
@@ -90,7 +90,8 @@ async def test_a_partner_cannot_open_a_staff_page_or_forge_its_session(watched: 
     page = watched.page
     await sign_in(page, console_url, "hangzhou")
     answer = await page.goto(f"{console_url}/reviewer")
-    assert answer is not None and answer.status == 403
+    assert answer is not None
+    assert answer.status == 403
     await page.context.add_cookies([{"name": "referee_session", "value": "forged.value.sig", "url": console_url}])
     await page.goto(f"{console_url}/partner")
     assert page.url.startswith(f"{console_url}/login")

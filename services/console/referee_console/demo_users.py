@@ -15,7 +15,7 @@ DEMO_USERS: list[tuple[str, str, ConsoleRole, str | None, str | None, list[str]]
     ("wang", "代理商 · 王先生", ConsoleRole.PARTNER, "agent-wang", "agent", []),
     ("zhang", "代理商 · 张先生", ConsoleRole.PARTNER, "agent-zhang", "agent", []),
     ("east", "华东直销团队", ConsoleRole.PARTNER, "direct-east", "direct", []),
-    ("reviewer", "华东区域经理 · 刘审核", ConsoleRole.REVIEWER, None, None, ["浙江省", "上海市", "江苏省"]),
+    ("reviewer", "华东区域经理 · 刘审核", ConsoleRole.REVIEWER, None, None, ["浙江", "上海", "江苏"]),
     ("arbiter", "总部仲裁 · 周仲裁", ConsoleRole.ARBITER, None, None, []),
     ("finance", "财务 · 吴会计", ConsoleRole.FINANCE, None, None, []),
     ("manager", "渠道经理 · 郑经理", ConsoleRole.CHANNEL_MANAGER, None, None, []),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.messages.pofile import read_po
@@ -87,7 +88,7 @@ def test_share_ratios_are_percentages_summing_to_a_hundred() -> None:
 
 
 def test_overdue_tasks_come_first_then_the_earliest_deadline() -> None:
-    tasks = [
+    tasks: list[dict[str, Any]] = [
         {"task_id": "later", "due_at": "2026-12-09T00:00:00Z", "overdue": False},
         {"task_id": "none", "due_at": None, "overdue": False},
         {"task_id": "late", "due_at": "2026-12-01T00:00:00Z", "overdue": True},
@@ -150,4 +151,5 @@ def test_api_docs_pages_load_only_assets_the_service_serves() -> None:
             for asset in assets:
                 assert asset.startswith("/"), f"{page} loads {asset} from outside"
                 assert client.get(asset).status_code == 200, asset
-            assert "cdn" not in html and "fonts.googleapis" not in html
+            assert "cdn" not in html
+            assert "fonts.googleapis" not in html
