@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import JSON, String, select
+from sqlalchemy import JSON, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -110,4 +110,5 @@ class Users:
             return [User.of(r) for r in rows]
 
     async def count(self) -> int:
-        return len(await self.all())
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(UserRecord)) or 0)

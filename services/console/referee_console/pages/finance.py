@@ -7,9 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from io import StringIO
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..exports import csv_bytes, xlsx_bytes
 from ..labels import TASK_KINDS
@@ -35,6 +36,11 @@ async def finance_home(request: Request, user: Finance, period: str | None = Non
     return render(
         request, "finance/home.html", user, tasks=tasks, kinds=TASK_KINDS, report=report, period=period, buckets=BUCKETS
     )
+
+
+@router.get("/deal")
+async def find_deal(_user: Finance, deal_id: str) -> Response:
+    return RedirectResponse(f"/finance/deals/{quote(deal_id.strip(), safe='')}", status_code=303)
 
 
 @router.get("/deals/{deal_id}", response_class=HTMLResponse)
