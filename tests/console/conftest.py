@@ -23,6 +23,7 @@ from referee_settlement.app import build_reports
 from referee_settlement.settings import SettlementSettings
 from referee_shared.http import build_http_app
 
+from ..arbitration_stack import CourtStack
 from ..stack import Stack, infrastructure_problems, new_prefix
 
 pytestmark = pytest.mark.integration
@@ -66,7 +67,8 @@ async def stack() -> AsyncIterator[Stack]:
     problems = await infrastructure_problems()
     if problems:
         pytest.fail("console tests need the real infrastructure:\n  " + "\n  ".join(problems), pytrace=False)
-    started = Stack(new_prefix("console"), dict.fromkeys(SERVICES, 1))
+    # Arbitration reads registration's and dedup's evidence over real ports, as in production.
+    started = CourtStack(new_prefix("console"), dict.fromkeys(SERVICES, 1))
     await started.start()
     yield started
     await started.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from referee_shared.auth import Role
 
+from ..builders import make_uscc
 from ..stack import Stack
 from .conftest import SCREENSHOTS
 
@@ -136,7 +139,46 @@ async def test_finance_arbiter_and_manager_pages_open(watched: Watched, console_
     await expect(page.locator("svg.chart")).to_be_visible()
 
 
-async def accepted_lead(stack: Stack, partner_id: str) -> str:
+async def test_reviewer_reads_the_case_file_and_rules(watched: Watched, console_url: str, stack: Stack) -> None:
+    page = watched.page
+    code = make_uscc(random.randrange(1, 10**8), "330106")
+    name = f"杭州{uuid4().hex[:6]}建材市场有限公司"
+    await accepted_lead(stack, "dealer-hangzhou", name=name, uscc=code)
+    refused = await decided_lead(stack, "dealer-shaoxing", name=name, uscc=code)
+    claim = {"respondent_ids": ["dealer-hangzhou"], "lead_id": refused, "claim": "我方一月已现场勘察该项目。"}
+    async with stack.http("arbitration", stack.token(Role.PARTNER, partner_id="dealer-shaoxing")) as claimant:
+        opened = await claimant.post("/disputes", json=claim)
+        assert opened.status_code == 201, opened.text
+        dispute_id = opened.json()["summary"]["dispute_id"]
+    async with stack.http("registration", stack.token(Role.REVIEWER, "reviewer", regions=["浙江"])) as inbox:
+        for _ in range(300):  # the review opens once arbitration's workflow has gathered the evidence
+            tasks = (await inbox.get("/inbox", params={"kind": "dispute_review"})).json()
+            if any(t["details"].get("dispute_id") == dispute_id for t in tasks):
+                break
+            await asyncio.sleep(0.2)
+    await sign_in(page, console_url, "reviewer")
+    await page.goto(f"{console_url}/arbiter/disputes/{dispute_id}")
+    await expect(page.get_by_role("heading", name="案卷")).to_be_visible()
+    await expect(page.get_by_role("heading", name="证据链")).to_be_visible()
+    await expect(page.locator("#ruling-rule")).to_contain_text("至少 20 个字")
+    await shot(page, "arbiter-case")
+    await page.get_by_label("理由").fill("太短")
+    await page.locator("textarea[name=reason]").evaluate("t => t.removeAttribute('minlength')")
+    await page.get_by_role("button", name="裁决", exact=True).click()
+    await expect(page.locator("p.problem")).to_contain_text("至少需要 20 个字")  # refused by the console
+    watched.errors.clear()  # the browser logs the refusal's 422 as an error; it is the answer we asked for
+    await page.get_by_label("维持").check()
+    await page.get_by_label("理由").fill("杭州经销商的报备与两次跟进记录均早于申请方，证据链完整，维持原保护。")
+    await page.get_by_role("button", name="裁决", exact=True).click()
+    await expect(page.locator("p.done")).to_have_text("裁决已提交。")
+
+
+async def decided_lead(stack: Stack, partner_id: str, **customer: str) -> str:
+    """A lead registered through the API, whatever the referee decides."""
+    return await accepted_lead(stack, partner_id, **customer)
+
+
+async def accepted_lead(stack: Stack, partner_id: str, **customer: str) -> str:
     """A lead registered through the API and accepted by the referee (the decision is awaited on Kafka)."""
     from referee_shared.topics import LEADS_DECISIONS
 
@@ -145,7 +187,12 @@ async def accepted_lead(stack: Stack, partner_id: str) -> str:
         "lead_id": str(lead_id),
         "partner_id": partner_id,
         "channel": "dealer",
-        "customer": {"name": f"杭州{uuid4().hex[:6]}装饰工程有限公司", "province": "浙江省", "city": "杭州市"},
+        "customer": {
+            "name": f"杭州{uuid4().hex[:6]}装饰工程有限公司",
+            "province": "浙江省",
+            "city": "杭州市",
+            **customer,
+        },
         "product_line": "tiles",
         "estimated_amount": "250000",
     }
