@@ -38,6 +38,12 @@ STATUSES = {
     "closed": N_("Closed"),
     "ruled": N_("Ruled"),
     "refused": N_("Refused"),
+    "first_level": N_("Regional review"),
+    "hq_review": N_("HQ review"),
+    "final": N_("Final"),
+    "unique": N_("New customer"),
+    "duplicate": N_("Duplicate"),
+    "possible_duplicate": N_("Possible duplicate"),
 }
 
 ACTIVITIES = {
