@@ -15,7 +15,9 @@ echo "== infrastructure (Kafka, Temporal)"
 "$REFEREE_DEPLOY_DIR/infra.sh" up kafka temporal
 echo "== topics"
 .venv/bin/referee infra topics create
-echo "== services"
-"$REFEREE_DEPLOY_DIR/services.sh" start
+echo "== services and the console"
+REFEREE_DEMO_USERS=true "$REFEREE_DEPLOY_DIR/services.sh" start
 echo "== the brief's three cases"
 .venv/bin/referee demo run
+echo "== the console: http://127.0.0.1:${CONSOLE_PORT:-8006}  (every demo user's password: referee)"
+echo "   partners: hangzhou shaoxing li wang zhang east · reviewer · arbiter · finance · manager · admin"

@@ -8,7 +8,8 @@
 # `start` waits until every started service answers GET /health with 200.
 # The services and their ports come from the one list in shared/referee_shared/services.py
 # (registration 8001 ... settlement 8005); <NAME>_PORT in the environment overrides a port, e.g.
-# REGISTRATION_PORT=9001. Any REFEREE_* variable is passed through.
+# REGISTRATION_PORT=9001; the console, on CONSOLE_PORT (8006), calls the others' ports.
+# Any REFEREE_* variable is passed through.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=env.sh
@@ -24,6 +25,9 @@ while read -r name port; do
     ALL_SERVICES+=("$name")
     PORTS[$name]="$port"
 done < <("$PYTHON" -m referee_shared.services)
+# The console is a client of the five, not one of them (no Kafka, no Temporal): it is started after them.
+ALL_SERVICES+=(console)
+PORTS[console]="${CONSOLE_PORT:-8006}"
 
 port_of() {
     [[ -n "${PORTS[$1]:-}" ]] || die "unknown service '$1' (one of: ${ALL_SERVICES[*]})"
@@ -53,6 +57,11 @@ start_one() {
     REFEREE_SERVICE_NAME="$name" REFEREE_HTTP_PORT="$port" REFEREE_DATA_DIR="$REFEREE_DATA_DIR" \
         REFEREE_KAFKA_BOOTSTRAP="${REFEREE_KAFKA_BOOTSTRAP:-127.0.0.1:$KAFKA_PORT}" \
         REFEREE_TEMPORAL_ADDRESS="${REFEREE_TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}" \
+        REFEREE_REGISTRATION_URL="http://127.0.0.1:$(port_of registration)" \
+        REFEREE_DEDUP_URL="http://127.0.0.1:$(port_of dedup)" \
+        REFEREE_QUALIFICATION_URL="http://127.0.0.1:$(port_of qualification)" \
+        REFEREE_ARBITRATION_URL="http://127.0.0.1:$(port_of arbitration)" \
+        REFEREE_SETTLEMENT_URL="http://127.0.0.1:$(port_of settlement)" \
         nohup "$PYTHON" -m "referee_$name" >>"$log" 2>&1 &
     printf '%s\n' "$!" >"$(pid_file "$name")"
     printf 'started %s (pid %s, http://127.0.0.1:%s)\n' "$name" "$!" "$port"

@@ -18,6 +18,9 @@ echo "== lint and types"
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 
+echo "== browser for the console tests"
+"$REFEREE_DEPLOY_DIR/browser.sh"
+
 echo "== infrastructure"
 "$REFEREE_DEPLOY_DIR/infra.sh" up --started-file "$started"
 

@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from . import revocation
+from .api_docs import serve_api_docs
 from .observability.access_log import AccessLog
 from .observability.metrics import exposition
 from .observability.tracing import instrument_fastapi, tracing_enabled
@@ -32,7 +33,8 @@ def build_http_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], *, tit
 
     settings = runtime.settings
     check_token_secret(settings.auth_secret, local_mode=settings.local_mode, jwks_url=settings.auth_jwks_url)
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
+    serve_api_docs(app)
     app.state.tokens = TokenVerifier(TokenPolicy.from_settings(settings), runtime.revocations.is_revoked)
     app.state.runtime = runtime
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)

@@ -1,0 +1,100 @@
+"""Names people read for the codes the services use; translated through the message catalogue."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue without translating it here (translated when rendered)."""
+    return message
+
+
+PRODUCT_LINES = {
+    "tiles": N_("Tiles"),
+    "sanitary-ware": N_("Sanitary ware"),
+    "coatings": N_("Coatings"),
+    "cnc-machines": N_("CNC machines"),
+    "compressors": N_("Compressors"),
+    "orthopaedics": N_("Orthopaedic implants"),
+    "cardiology": N_("Cardiology devices"),
+    "respiratory": N_("Respiratory devices"),
+}
+
+STATUSES = {
+    "submitted": N_("Submitted"),
+    "checking": N_("Checking"),
+    "accepted": N_("Accepted"),
+    "rejected": N_("Rejected"),
+    "held": N_("Held for review"),
+    "contacted": N_("Contacted"),
+    "qualified": N_("Qualified"),
+    "proposal": N_("Proposal"),
+    "negotiation": N_("Negotiation"),
+    "won": N_("Won"),
+    "lost": N_("Lost"),
+    "withdrawn": N_("Withdrawn"),
+    "expired": N_("Expired"),
+    "transferred": N_("Transferred"),
+    "open": N_("Open"),
+    "closed": N_("Closed"),
+    "ruled": N_("Ruled"),
+    "refused": N_("Refused"),
+    "first_level": N_("Regional review"),
+    "hq_review": N_("HQ review"),
+    "final": N_("Final"),
+    "unique": N_("New customer"),
+    "duplicate": N_("Duplicate"),
+    "possible_duplicate": N_("Possible duplicate"),
+}
+
+ACTIVITIES = {
+    "visit": N_("Visit"),
+    "call": N_("Call"),
+    "meeting": N_("Meeting"),
+    "quote": N_("Quote"),
+    "check_in": N_("On-site check-in"),
+}
+
+TASK_KINDS = {
+    "lock_extension": N_("Extension request"),
+    "duplicate_review": N_("Possible duplicate"),
+    "qualification_review": N_("Qualification review"),
+    "dispute_review": N_("Dispute"),
+    "settlement_approval": N_("Statement approval"),
+}
+
+CHOICES = {
+    "approve": N_("Approve"),
+    "reject": N_("Reject"),
+    "grant": N_("Grant"),
+    "refuse": N_("Refuse"),
+    "accept": N_("Accept"),
+    "same": N_("Same customer"),
+    "different": N_("Different customer"),
+    "uphold": N_("Uphold"),
+    "transfer": N_("Transfer"),
+    "share": N_("Share"),
+    "dismiss": N_("Dismiss"),
+    "escalate": N_("Escalate"),
+}
+
+PENDING = {"submitted", "checking"}
+
+
+def label(table: dict[str, str], code: str | None) -> str:
+    """The catalogue message for a code, or the code itself when the console has no name for it yet."""
+    if code is None:
+        return "—"
+    return table.get(code, code)
+
+
+BUCKETS = {
+    "issued": N_("Issued"),
+    "paid": N_("Paid"),
+    "pending": N_("Pending"),
+    "failed": N_("Failed"),
+    "reversed": N_("Reversed"),
+    "reversals": N_("Reversals"),
+    "recovered": N_("Recovered"),
+}
+
+GROUPS = {"partner": N_("By partner"), "region": N_("By region"), "channel": N_("By channel")}

@@ -1,0 +1,107 @@
+"""The console in a real browser (Debian's chromium through Playwright) against the real stack.
+
+The console runs under uvicorn on a free local port; it calls the stack's five services in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.async_api import Browser, async_playwright
+
+from referee_console.app import create_app
+from referee_console.settings import ConsoleSettings
+from referee_settlement import api as settlement_api
+from referee_settlement.app import build_reports
+from referee_settlement.settings import SettlementSettings
+from referee_shared.http import build_http_app
+
+from ..arbitration_stack import CourtStack
+from ..stack import Stack, infrastructure_problems, new_prefix
+
+pytestmark = pytest.mark.integration
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SERVICES = ("registration", "dedup", "qualification", "arbitration", "settlement")
+
+
+class ServicesInProcess(httpx.AsyncBaseTransport):
+    """Routes http://<service>/... to that running service's HTTP app."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._apps: dict[str, httpx.ASGITransport] = {}
+        for name in SERVICES:
+            if name == "settlement":  # settlement builds its app from its reports, not from use cases
+                runtime = stack.runtimes[name][0]
+                settings = stack.settings(name)
+                assert isinstance(settings, SettlementSettings)
+                app = build_http_app(
+                    runtime, [settlement_api.build_router(build_reports(runtime, settings))], title="s", description=""
+                )
+            else:
+                app = importlib.import_module(f"referee_{name}.app").build_app(
+                    stack.runtimes[name][0], stack.services[name][0]
+                )
+            self._apps[name] = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._apps[request.url.host].handle_async_request(request)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+async def stack() -> AsyncIterator[Stack]:
+    problems = await infrastructure_problems()
+    if problems:
+        pytest.fail("console tests need the real infrastructure:\n  " + "\n  ".join(problems), pytrace=False)
+    # Arbitration reads registration's and dedup's evidence over real ports, as in production.
+    started = CourtStack(new_prefix("console"), dict.fromkeys(SERVICES, 1))
+    await started.start()
+    yield started
+    await started.stop()
+
+
+@pytest.fixture(scope="session")
+async def console_url(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    settings = ConsoleSettings(
+        data_dir=tmp_path_factory.mktemp("console"),
+        demo_users=True,
+        auth_secret=stack.settings("registration").auth_secret,
+        registration_url="http://registration",
+        dedup_url="http://dedup",
+        qualification_url="http://qualification",
+        arbitration_url="http://arbitration",
+        settlement_url="http://settlement",
+    )
+    port = _free_port()
+    app = create_app(settings, transport=ServicesInProcess(stack))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):  # uvicorn offers no event for "listening"; its flag is polled
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield launched
+        await launched.close()
