@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Private PostgreSQL cluster for development and tests, from Debian's packages,
-# in $REFEREE_DATA_DIR/postgres/data, listening on 127.0.0.1:$PG_PORT only.
+# in $REFEREE_DATA_DIR/postgres/data (as root, when the postgres user cannot reach that folder: in
+# /var/lib/referee-postgres/<hash of the data folder>/data), listening on 127.0.0.1:$PG_PORT only.
 #
 #   deploy/postgres.sh install        apt-get install postgresql if no server binaries are found
 #   deploy/postgres.sh start          initdb once, start, ensure role $PG_USER (superuser, password)
@@ -24,8 +25,20 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/env.sh"
 
 PG_WAIT_TIMEOUT="${PG_WAIT_TIMEOUT:-60}"
 PG_STATE_DIR="$REFEREE_DATA_DIR/postgres"
-PGDATA_DIR="$PG_STATE_DIR/data"
 PG_LOG="$REFEREE_LOG_DIR/postgres.log"
+# As root the cluster runs as `postgres`, which cannot reach a data folder under a parent that is not
+# searchable by others (a home of mode 700 or 750, `mktemp -d`). Then the cluster lives where it can
+# always reach, under PG_FALLBACK_ROOT, in a folder keyed by this data folder's path (so two checkouts
+# never share a cluster), with its log beside it. A cluster already in the data folder stays there.
+PG_FALLBACK_ROOT="${PG_FALLBACK_ROOT:-/var/lib/referee-postgres}"
+if ((EUID == 0)) && [[ ! -f "$PG_STATE_DIR/data/PG_VERSION" ]] && id -u postgres >/dev/null 2>&1; then
+    mkdir -p "$REFEREE_DATA_DIR"
+    if ! runuser -u postgres -- test -x "$REFEREE_DATA_DIR" 2>/dev/null; then
+        PG_STATE_DIR="$PG_FALLBACK_ROOT/$(printf '%s' "$REFEREE_DATA_DIR" | sha256sum | cut -c1-16)"
+        PG_LOG="$PG_STATE_DIR/postgres.log"
+    fi
+fi
+PGDATA_DIR="$PG_STATE_DIR/data"
 PG_LOCK_FILE="$REFEREE_RUN_DIR/postgres.lock"
 
 usage() {
@@ -167,6 +180,11 @@ init_cluster() {
     local dir="$1" owner
     owner="$(cluster_owner)"
     mkdir -p "$PG_STATE_DIR"
+    if [[ "$PG_STATE_DIR" != "$REFEREE_DATA_DIR"/* ]]; then
+        chmod 755 "$PG_FALLBACK_ROOT" "$PG_STATE_DIR"
+        printf '%s\n' "$REFEREE_DATA_DIR" >"$PG_STATE_DIR/data-dir" # whose cluster this is
+        ln -sfn "$PG_STATE_DIR" "$REFEREE_DATA_DIR/postgres-cluster"
+    fi
     if ((EUID == 0)); then
         id -u "$owner" >/dev/null 2>&1 ||
             die "system user '$owner' not found (the Debian postgresql package creates it)"

@@ -124,6 +124,8 @@ class Stack:
     temporal: Client | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     """settings every service of this stack gets, e.g. ``{"tracing": True}``"""
+    service_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """settings of one service, e.g. ``{"registration": {"database_url": "sqlite+aiosqlite:///..."}}``"""
 
     @property
     def database_prefix(self) -> str:
@@ -139,11 +141,15 @@ class Stack:
             instance_id=str(instance),
             kafka_bootstrap=KAFKA,
             temporal_address=TEMPORAL,
-            database_url=f"{POSTGRES.replace('postgresql://', 'postgresql+asyncpg://')}/{self.database_prefix}_{service}",
-            outbox_poll_seconds=0.2,
-            log_json=False,
-            rules_dir=rules_without_volume_limits(),
-            **{**self.overrides, **overrides},
+            **{
+                "database_url": f"{POSTGRES.replace('postgresql://', 'postgresql+asyncpg://')}/{self.database_prefix}_{service}",
+                "outbox_poll_seconds": 0.2,
+                "log_json": False,
+                "rules_dir": rules_without_volume_limits(),
+                **self.overrides,
+                **self.service_overrides.get(service, {}),
+                **overrides,
+            },
         )
 
     async def start(self) -> None:

@@ -41,6 +41,12 @@ class Transaction:
         self.emitted: list[Envelope[Any]] = []
         self._outbox_rows: list[dict[str, Any]] = []
 
+    async def processed(self, consumer: str, event_id: UUID) -> bool:
+        """Whether ``consumer`` already processed ``event_id``, without recording anything."""
+        table = self._tables.processed_events
+        query = select(table.c.event_id).where(table.c.consumer == consumer, table.c.event_id == event_id)
+        return (await self.session.execute(query)).first() is not None
+
     async def first_time(self, consumer: str, event_id: UUID) -> bool:
         """Record that ``consumer`` processed ``event_id``; False if it already had (a redelivery)."""
         table = self._tables.processed_events

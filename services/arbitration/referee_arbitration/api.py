@@ -3,7 +3,7 @@ case file and rule; HQ reads the figures."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 from uuid import UUID, uuid4
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from referee_shared.auth import Principal, Role, require
 from referee_shared.events.common import Attachment, PartyId
 from referee_shared.events.disputes import CreditShare, DisputeOpened, OpenedBy
+from referee_shared.timebounds import BoundedDate
 
 from .domain.figures import FigureRow, Period
 from .domain.ruling import CHOICES
@@ -97,8 +98,8 @@ def build_router(opening: Opening, participation: Participation, case_files: Cas
     async def dispute_figures(
         _principal: Staff,
         period: Period = Period.MONTH,
-        since: date | None = None,
-        until: date | None = None,
+        since: BoundedDate | None = None,
+        until: BoundedDate | None = None,
     ) -> list[FigureRow]:
         end = datetime.combine(until, time(), UTC) + timedelta(days=1) if until else datetime.now(UTC)
         start = datetime.combine(since, time(), UTC) if since else end - timedelta(days=365)

@@ -28,12 +28,22 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts) + more
 
 
-def decode(topic: Topic[P], raw: bytes) -> Envelope[P]:
-    """Parse and validate a message of ``topic``; raise UndecodableMessage saying what is wrong."""
+def decode(topic: Topic[P], raw: bytes | None) -> Envelope[P]:
+    """Parse and validate a message of ``topic``; raise UndecodableMessage saying what is wrong.
+
+    Whatever the bytes, the only exception is UndecodableMessage: a value the parser cannot hold (an
+    integer past Python's digit limit, nesting past the recursion limit) is as undecodable as a typo.
+    """
+    if raw is None:
+        raise UndecodableMessage("no value (a tombstone): every message must carry an event")
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UndecodableMessage(f"not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise UndecodableMessage("not JSON this service can read: nested too deeply") from exc
+    except (ValueError, TypeError, MemoryError) as exc:
+        raise UndecodableMessage(f"not JSON this service can read: {str(exc)[:200]}") from exc
     if not isinstance(document, dict):
         raise UndecodableMessage("not a JSON object")
     event_type, version = document.get("type"), document.get("schema_version")
@@ -46,6 +56,8 @@ def decode(topic: Topic[P], raw: bytes) -> Envelope[P]:
         return cast(Envelope[P], Envelope[model].model_validate(document))  # type: ignore[valid-type]
     except ValidationError as exc:
         raise UndecodableMessage(f"invalid {event_type} v{version}: {_describe(exc)}") from exc
+    except (RecursionError, ValueError, TypeError, ArithmeticError) as exc:
+        raise UndecodableMessage(f"invalid {event_type} v{version}: {str(exc)[:200]}") from exc
 
 
 def _version(candidates: list[type[Payload]], event_type: str, version: object) -> type[Payload]:

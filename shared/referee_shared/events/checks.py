@@ -6,8 +6,9 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from ..timebounds import BoundedDatetime
 from .common import Channel, CustomerIdentity, PartyId, ProductLine, Strict
 from .envelope import Payload
 
@@ -19,7 +20,7 @@ class QualificationCheckRequested(Payload):
     partner_id: PartyId
     product_line: ProductLine
     region: str | None = None
-    received_at: AwareDatetime
+    received_at: BoundedDatetime
 
 
 class QualificationVerdict(Payload):
@@ -47,7 +48,7 @@ class DedupRequested(Payload):
     customer: CustomerIdentity
     product_line: ProductLine
     estimated_amount: Decimal
-    received_at: AwareDatetime
+    received_at: BoundedDatetime
     rule_set: str
     rule_version: int
 
@@ -75,7 +76,7 @@ class DedupVerdict(Payload):
     outcome: DedupOutcome
     customer_key: str = Field(description="identity of the customer (or slice) this lead claims")
     matched_customer_key: str | None = None
-    protected_until: AwareDatetime | None = None
+    protected_until: BoundedDatetime | None = None
     reason_code: str
     reason: str
     explanation: list[MatchReason] = Field(default_factory=list)

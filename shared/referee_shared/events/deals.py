@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from ..timebounds import BoundedDatetime
 from .common import Channel, CurrencyCode, Money, PartyId, ProductLine, Ratio, Strict
 from .envelope import Payload
 
@@ -32,7 +33,7 @@ class DealClosed(Payload):
     outcome: DealOutcome
     amount: Money = Field(ge=0)
     currency: CurrencyCode = "CNY"
-    closed_at: AwareDatetime
+    closed_at: BoundedDatetime
     contributors: list[Contributor] = Field(default_factory=list, max_length=20)
     product_line: ProductLine | None = Field(
         default=None, description="chooses the rule set settlement splits by; required for a won deal"
@@ -54,4 +55,4 @@ class DealReversed(Payload):
     deal_id: str = Field(min_length=1, max_length=64)
     kind: ReversalKind
     reason: str = Field(min_length=1, max_length=1000)
-    reversed_at: AwareDatetime
+    reversed_at: BoundedDatetime

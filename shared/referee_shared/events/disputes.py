@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from ..timebounds import BoundedDatetime
 from .common import Attachment, Channel, PartyId, Ratio, Strict
 from .envelope import Payload
 
@@ -57,7 +58,7 @@ class DisputeRuling(Payload):
     rule_set: str
     rule_version: int
     evidence_digest: str = Field(description="hash of the evidence bundle the ruling relied on")
-    decided_at: AwareDatetime
+    decided_at: BoundedDatetime
 
 
 class DisputeStep(StrEnum):
@@ -82,12 +83,12 @@ class DisputeProgressed(Payload):
 
     dispute_id: UUID
     step: DisputeStep
-    at: AwareDatetime = Field(description="system (workflow) time of the step")
+    at: BoundedDatetime = Field(description="system (workflow) time of the step")
     parties: list[PartyId] = Field(description="everyone the step concerns: the claimant first, then the respondents")
     actor: str = Field(description="who took the step: a party, a reviewer or arbiter, or arbitration itself")
     summary: str = Field(description="the step in one sentence a person can read")
     level: int | None = Field(default=None, ge=1, le=2, description="1: regional reviewer, 2: HQ arbiter")
-    due_at: AwareDatetime | None = Field(
+    due_at: BoundedDatetime | None = Field(
         default=None, description="the deadline the step sets or recalls: a review, the statements or an appeal"
     )
     outcome: RulingOutcome | None = Field(default=None, description="for a ruling")

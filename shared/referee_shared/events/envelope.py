@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeGuard, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..timebounds import BoundedDatetime
 
 
 class Payload(BaseModel):
@@ -31,7 +33,7 @@ class Envelope(BaseModel, Generic[P_co]):
     event_id: UUID = Field(description="unique per event; consumers use it to ignore redeliveries")
     type: str = Field(description="what happened, e.g. lead.submitted")
     schema_version: int = Field(ge=1, description="version of the payload schema for this type")
-    occurred_at: AwareDatetime = Field(description="when the producer says it happened (UTC)")
+    occurred_at: BoundedDatetime = Field(description="when the producer says it happened (UTC)")
     producer: str = Field(min_length=1, description="the system or service that wrote the event")
     correlation_id: str = Field(min_length=1, description="ties together every event of one flow")
     payload: P_co

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from ..timebounds import BoundedDate, BoundedDatetime
 from .common import (
     Attachment,
     Channel,
@@ -34,9 +34,9 @@ class LeadSubmitted(Payload):
     product_line: ProductLine
     estimated_amount: Money = Field(ge=0)
     currency: CurrencyCode = "CNY"
-    expected_close: date | None = None
+    expected_close: BoundedDate | None = None
     notes: str = Field(default="", max_length=2000)
-    partner_claimed_at: AwareDatetime | None = Field(
+    partner_claimed_at: BoundedDatetime | None = Field(
         default=None, description="the partner's own clock; recorded, never used to decide order"
     )
 
@@ -62,7 +62,7 @@ class LeadActivity(Payload):
     contact: str | None = Field(default=None, max_length=100)
     location: GeoPoint | None = None
     attachments: list[Attachment] = Field(default_factory=list, max_length=50)
-    partner_claimed_at: AwareDatetime | None = None
+    partner_claimed_at: BoundedDatetime | None = None
 
 
 class DecisionOutcome(StrEnum):
@@ -73,7 +73,7 @@ class DecisionOutcome(StrEnum):
 
 class LockSummary(Strict):
     lock_id: UUID
-    expires_at: AwareDatetime
+    expires_at: BoundedDatetime
 
 
 class LeadDecision(Payload):
@@ -88,9 +88,9 @@ class LeadDecision(Payload):
     reason: str = Field(description="human-readable explanation for the partner")
     rule_set: str
     rule_version: int
-    decided_at: AwareDatetime
+    decided_at: BoundedDatetime
     lock: LockSummary | None = None
-    protected_until: AwareDatetime | None = Field(
+    protected_until: BoundedDatetime | None = Field(
         default=None, description="for a duplicate: until when the customer is protected (never by whom)"
     )
 
@@ -115,8 +115,8 @@ class LockChanged(Payload):
     partner_id: PartyId
     customer_key: str = Field(description="dedup's identity of the protected customer (or slice)")
     change: LockChange
-    expires_at: AwareDatetime
-    at: AwareDatetime
+    expires_at: BoundedDatetime
+    at: BoundedDatetime
     reason: str = ""
     previous_partner_id: PartyId | None = None
     previous_lead_id: UUID | None = Field(
@@ -138,7 +138,7 @@ class LeadTransitioned(Payload):
         description="submitted, checking, accepted, rejected, held, contacted, qualified, proposal, negotiation, "
         "won, lost, withdrawn, expired or transferred"
     )
-    at: AwareDatetime = Field(description="system time of the move")
+    at: BoundedDatetime = Field(description="system time of the move")
     actor: str = Field(description="who moved it: a partner id, a reviewer or arbiter, or a service")
     reason: str = ""
     channel: Channel

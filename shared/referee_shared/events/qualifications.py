@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
+from ..timebounds import BoundedDate, BoundedDatetime
 from .common import Attachment, PartyId, ProductLine, Strict
 from .envelope import Payload
 
@@ -27,8 +27,8 @@ class QualificationSubmitted(Payload):
     product_line: ProductLine
     certificate_number: str = Field(min_length=1, max_length=80)
     issuer: str = Field(min_length=1, max_length=200)
-    valid_from: date
-    valid_to: date
+    valid_from: BoundedDate
+    valid_to: BoundedDate
     scope: QualificationScope = Field(default_factory=QualificationScope)
     document: Attachment = Field(description="the scanned certificate, by digest")
 
@@ -63,13 +63,13 @@ class QualificationChanged(Payload):
     certificate_number: str
     change: QualificationChange
     status: str = Field(description="pending, approved, rejected, expired or revoked, after the change")
-    valid_from: date
-    valid_to: date
-    at: AwareDatetime
+    valid_from: BoundedDate
+    valid_to: BoundedDate
+    at: BoundedDatetime
     reason: str = ""
     decided_by: str | None = Field(default=None, description="who approved, rejected or revoked")
     level: int | None = Field(default=None, ge=1, description="review level: 1, or 2 for HQ compliance")
-    due_at: AwareDatetime | None = Field(default=None, description="when the review at this level is due")
+    due_at: BoundedDatetime | None = Field(default=None, description="when the review at this level is due")
     duplicate_submission_id: UUID | None = Field(
         default=None, description="for a duplicate: the later submission that started no second review"
     )

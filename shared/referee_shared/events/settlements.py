@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from ..timebounds import BoundedDatetime
 from .common import Channel, CurrencyCode, Money, PartyId, Strict
 from .envelope import Payload
 
@@ -39,7 +40,7 @@ class SettlementStatement(Payload):
     rule_set: str
     rule_version: int
     approved_by: PartyId | None = None
-    issued_at: AwareDatetime
+    issued_at: BoundedDatetime
     lead_id: UUID | None = None
     deal_amount: Money | None = None
     tier: str | None = Field(default=None, description="the customer tier that routed the deal")
@@ -64,7 +65,7 @@ class SettlementPayment(Payload):
     amount: Money
     reference: str = Field(default="", max_length=100)
     failure_reason: str = Field(default="", max_length=1000)
-    reported_at: AwareDatetime
+    reported_at: BoundedDatetime
 
 
 class PaymentRetryRequested(Payload):
@@ -79,7 +80,7 @@ class PaymentRetryRequested(Payload):
     attempt: int = Field(ge=2, description="the payment attempt now requested (the first retry is attempt 2)")
     max_attempts: int = Field(ge=1)
     last_failure_reason: str = Field(default="", max_length=1000)
-    requested_at: AwareDatetime
+    requested_at: BoundedDatetime
 
 
 class PaymentFlagged(Payload):
@@ -93,4 +94,4 @@ class PaymentFlagged(Payload):
     amount: Money
     attempts: int = Field(ge=1)
     last_failure_reason: str = Field(default="", max_length=1000)
-    flagged_at: AwareDatetime
+    flagged_at: BoundedDatetime

@@ -10,8 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from ..timebounds import BoundedDatetime
 from .common import PartyId
 from .envelope import Payload
 
@@ -36,10 +37,10 @@ class TaskOpened(Payload):
     update_name: str = Field(description="Temporal update that receives the TaskDecision")
     choices: list[str] = Field(min_length=1)
     details: dict[str, Any] = Field(default_factory=dict)
-    due_at: AwareDatetime | None = None
+    due_at: BoundedDatetime | None = None
     region: str | None = None
     subject_party_ids: list[PartyId] = Field(default_factory=list)
-    opened_at: AwareDatetime
+    opened_at: BoundedDatetime
 
 
 class TaskClosed(Payload):
@@ -49,7 +50,7 @@ class TaskClosed(Payload):
     outcome: str = Field(description="the choice made, or 'escalated', 'expired', 'withdrawn'")
     decided_by: str | None = None
     reason: str = ""
-    closed_at: AwareDatetime
+    closed_at: BoundedDatetime
 
 
 class TaskReminded(Payload):
@@ -58,9 +59,9 @@ class TaskReminded(Payload):
     event_type = "task.reminder"
 
     task_id: str
-    due_at: AwareDatetime
+    due_at: BoundedDatetime
     overdue: bool = False
-    reminded_at: AwareDatetime
+    reminded_at: BoundedDatetime
 
 
 class TaskDecision(Payload):

@@ -127,6 +127,7 @@ class EventConsumer:
             topic.full_name(self._prefix),
             group_id=f"{self._prefix}{self.group}.{topic.name}",
             ack_policy=AckPolicy.MANUAL,
+            decoder=_undecoded,
             auto_offset_reset="earliest",
             batch=True,
             max_records=self._batch_size,
@@ -144,7 +145,17 @@ class EventConsumer:
             """The offset this partition stopped at for a retry, or None when it finished the batch."""
             async with lanes:
                 for record in records:
-                    if not await self._observed(topic, handler, record):
+                    try:
+                        finished = await self._observed(topic, handler, record)
+                    except Exception:
+                        # Neither processed nor dead-lettered (the dead-letter topic itself may be
+                        # unreachable): the partition stops here and reads the record again.
+                        log.exception(
+                            "could not finish %s[%d]@%d; will retry", record.topic, record.partition, record.offset
+                        )
+                        await asyncio.sleep(self._backoff)
+                        finished = False
+                    if not finished:
                         return int(record.offset)
             return None
 
@@ -155,7 +166,17 @@ class EventConsumer:
         done = {tp: records[-1].offset + 1 for (tp, records), stop in zip(partitions.items(), stops, strict=True)}
         retry = {tp: stop for tp, stop in zip(partitions, stops, strict=True) if stop is not None}
         done.update(retry)
-        await consumer.commit(dict(done.items()))
+        try:
+            await consumer.commit(dict(done.items()))
+        except Exception:
+            # The fetch position is already past this batch; unless it goes back, the next commit
+            # would pass records whose commit was lost. Redelivery is harmless (handlers are idempotent).
+            log.warning("commit failed for %s; reading the batch again", topic.name, exc_info=True)
+            assigned = consumer.assignment()
+            for tp, records in partitions.items():
+                if tp in assigned:
+                    consumer.seek(tp, records[0].offset)
+            return
         for tp, offset in done.items():
             high = consumer.highwater(tp)
             if high is not None:
@@ -239,6 +260,12 @@ class EventConsumer:
                 )
             ]
         )
+
+
+async def _undecoded(msg: Any) -> Any:
+    """Leave the bytes alone: faststream's own JSON decoding raises on poison before any handler could
+    dead-letter it; ``decode`` reads each record instead, and says why it cannot."""
+    return None
 
 
 def _headers(record: ConsumerRecord[Any, Any]) -> dict[str, str]:

@@ -7,6 +7,11 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel
 
+# A dead letter must fit in one Kafka record whatever it carries: the original value is kept up to this
+# many bytes (escaped as JSON it can grow, and the broker refuses records past 1 MiB), its size always.
+KEPT_VALUE_BYTES = 256 * 1024
+KEPT_REASON_CHARS = 2000
+
 
 class DeadLetter(BaseModel):
     """The record written to a consumer's dead-letter topic instead of crashing or losing the message."""
@@ -22,6 +27,9 @@ class DeadLetter(BaseModel):
     value_base64: str | None = None
     headers: dict[str, str]
     attempts: int = 1
+    value_size: int | None = None
+    """bytes of the original value (None for a tombstone); value_text/value_base64 hold at most the first
+    KEPT_VALUE_BYTES of it"""
 
     @classmethod
     def of(
@@ -34,17 +42,21 @@ class DeadLetter(BaseModel):
         partition: int,
         offset: int,
         key: bytes | None,
-        value: bytes,
+        value: bytes | None,
         headers: dict[str, str],
         attempts: int = 1,
     ) -> DeadLetter:
-        try:
-            text, b64 = value.decode("utf-8"), None
-        except UnicodeDecodeError:
-            text, b64 = None, base64.b64encode(value).decode()
+        kept = value[:KEPT_VALUE_BYTES] if value is not None else None
+        text: str | None = None
+        b64: str | None = None
+        if kept is not None:
+            try:
+                text = kept.decode("utf-8")
+            except UnicodeDecodeError:
+                b64 = base64.b64encode(kept).decode()
         return cls(
             consumer=consumer,
-            reason=reason,
+            reason=reason[:KEPT_REASON_CHARS],
             failed_at=failed_at,
             source_topic=topic,
             partition=partition,
@@ -54,4 +66,5 @@ class DeadLetter(BaseModel):
             value_base64=b64,
             headers=headers,
             attempts=attempts,
+            value_size=len(value) if value is not None else None,
         )

@@ -6,10 +6,10 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import AwareDatetime
 
 from referee_shared.auth import Principal, Role, require, require_region
 from referee_shared.clock import Clock
+from referee_shared.timebounds import BoundedDatetime
 
 from ..views.funnel import Funnel, FunnelFilters, FunnelGrouping, FunnelReport
 
@@ -23,8 +23,8 @@ def build_router(funnel: Funnel, clock: Clock) -> APIRouter:
     @router.get("", summary="Leads entering each status in [since, until), optionally grouped")
     async def count(
         principal: FunnelReader,
-        since: Annotated[AwareDatetime | None, Query(description="start of the period (default: 30 days ago)")] = None,
-        until: Annotated[AwareDatetime | None, Query(description="end of the period, exclusive (default: now)")] = None,
+        since: Annotated[BoundedDatetime | None, Query(description="period start (default: 30 days ago)")] = None,
+        until: Annotated[BoundedDatetime | None, Query(description="period end, exclusive (default: now)")] = None,
         group_by: FunnelGrouping | None = None,
         partner_id: str | None = None,
         region: str | None = None,

@@ -11,12 +11,13 @@ from typing import Annotated
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from referee_shared.auth import Principal, Role, require
 from referee_shared.events.common import Attachment, GeoPoint
 from referee_shared.events.leads import ActivityKind, LeadSubmitted
 from referee_shared.outbox import Transactions
+from referee_shared.timebounds import BoundedDatetime
 
 from ..domain.lifecycle import IllegalTransition, LeadStatus
 from ..ports import ExtensionRefused, LockNotActive
@@ -85,7 +86,7 @@ class ActivityReport(BaseModel):
     contact: str | None = Field(default=None, max_length=100)
     location: GeoPoint | None = None
     attachments: list[Attachment] = Field(default_factory=list, max_length=50)
-    partner_claimed_at: AwareDatetime | None = None
+    partner_claimed_at: BoundedDatetime | None = None
 
 
 def build_router(transactions: Transactions, use_cases: RegistrationUseCases) -> APIRouter:

@@ -41,10 +41,15 @@ class FollowUps:
             await tx.emit(LEADS_ACTIVITIES, str(lead_id), activity)
 
     async def record(self, event: Envelope[LeadActivity], received_at: datetime) -> None:
-        """Chain the activity at the system's receipt time; a partner's own clock is kept but never used."""
+        """Chain the activity at the system's receipt time; a partner's own clock is kept but never used.
+
+        The lock workflow is told between two transactions, never inside one (a Temporal outage would hold
+        the write lock): a crash after telling it redelivers the activity, and the workflow computes the same
+        expiry from the same activity time, so telling it twice changes nothing.
+        """
         activity = event.payload
         async with self._tx.begin() as tx:
-            if not await tx.first_time(CONSUMER, event.event_id):
+            if await tx.processed(CONSUMER, event.event_id):
                 return
             leads = LeadRepository(tx.session)
             lead = await leads.get(activity.lead_id)
@@ -52,6 +57,16 @@ class FollowUps:
                 raise ActivityBeforeLead(f"activity {activity.activity_id} names unknown lead {activity.lead_id}")
             if lead.partner_id != activity.partner_id:
                 raise Unprocessable(f"partner {activity.partner_id} does not hold lead {activity.lead_id}")
+            lock = await leads.lock_of(lead.lead_id)
+            workflow_id = lock.workflow_id if lock is not None and lock.status == "active" else None
+        if workflow_id is not None:
+            follow_up = FollowUp(activity_id=activity.activity_id, kind=activity.kind.value, at=received_at)
+            await self._locks.follow_up(workflow_id, follow_up)
+        async with self._tx.begin() as tx:
+            if not await tx.first_time(CONSUMER, event.event_id):
+                return
+            lead = await LeadRepository(tx.session).get(activity.lead_id)
+            assert lead is not None
             content = {
                 "activity_id": str(activity.activity_id),
                 "lead_id": str(activity.lead_id),
@@ -64,9 +79,3 @@ class FollowUps:
                 "partner_claimed_at": iso(activity.partner_claimed_at),
             }
             await append_evidence(tx, lead, RecordKind.ACTIVITY, actor=activity.partner_id, content=content)
-            lock = await leads.lock_of(lead.lead_id)
-            if lock is not None and lock.status == "active":
-                # Inside the transaction: a crash before commit redelivers the activity, and the workflow
-                # computes the same expiry from the same activity time, so telling it twice changes nothing.
-                follow_up = FollowUp(activity_id=activity.activity_id, kind=activity.kind.value, at=received_at)
-                await self._locks.follow_up(lock.workflow_id, follow_up)

@@ -47,33 +47,43 @@ class LockKeeping:
         return await self._locks.request_extension(lock.workflow_id, request)
 
     async def apply_ruling(self, event: Envelope[DisputeRuling]) -> None:
-        """A ruling that transfers a customer moves the active lock through its workflow; every ruling is recorded."""
+        """A ruling that transfers a customer moves the active lock through its workflow; every ruling is recorded.
+
+        No transaction is open while the workflow is asked: its transfer activity writes this database, and
+        on SQLite a write transaction held across that wait deadlocks. A crash between the two transactions
+        redelivers the ruling and asks again; the update is idempotent per dispute.
+        """
         ruling = event.payload
         async with self._tx.begin() as tx:
-            if not await tx.first_time(CONSUMER, event.event_id):
+            if await tx.processed(CONSUMER, event.event_id):
                 return
             lead = await LeadRepository(tx.session).get(ruling.lead_id) if ruling.lead_id else None
-            if lead is None:
-                log.info("ruling on dispute %s names no lead known here; nothing to do", ruling.dispute_id)
+            lock = await _lock_to_transfer(tx, lead) if lead is not None else None
+            lead_id = lead.lead_id if lead is not None else None
+            workflow_id = lock.workflow_id if lock is not None else None
+        refusal: str | None = "the ruling does not transfer the customer"
+        if lead_id is None:
+            refusal = None
+            log.info("ruling on dispute %s names no lead known here; nothing to do", ruling.dispute_id)
+        elif ruling.outcome is RulingOutcome.TRANSFERRED and ruling.new_holder_id and workflow_id is not None:
+            order = TransferOrder(
+                dispute_id=ruling.dispute_id,
+                new_holder_id=ruling.new_holder_id,
+                reason=ruling.reason,
+                decided_by=ruling.decided_by,
+            )
+            try:
+                await self._locks.transfer(workflow_id, order)  # its activity writes the trail
+                refusal = None
+            except (LockNotActive, TransferRefused) as exc:
+                refusal = str(exc)
+        elif ruling.outcome is RulingOutcome.TRANSFERRED:
+            refusal = "no active lock on this customer to transfer"
+        async with self._tx.begin() as tx:
+            if not await tx.first_time(CONSUMER, event.event_id) or refusal is None or lead_id is None:
                 return
-            lock = await _lock_to_transfer(tx, lead)
-            refusal = "the ruling does not transfer the customer"
-            if ruling.outcome is RulingOutcome.TRANSFERRED and ruling.new_holder_id and lock is not None:
-                order = TransferOrder(
-                    dispute_id=ruling.dispute_id,
-                    new_holder_id=ruling.new_holder_id,
-                    reason=ruling.reason,
-                    decided_by=ruling.decided_by,
-                )
-                # Inside the transaction, so a crash before commit redelivers the ruling (the update is
-                # idempotent per dispute). No trail row is locked yet: the transfer's activity writes the trail.
-                try:
-                    await self._locks.transfer(lock.workflow_id, order)
-                    return
-                except (LockNotActive, TransferRefused) as exc:
-                    refusal = str(exc)
-            elif ruling.outcome is RulingOutcome.TRANSFERRED:
-                refusal = "no active lock on this customer to transfer"
+            lead = await LeadRepository(tx.session).get(lead_id)
+            assert lead is not None
             content = {**_ruling_content(ruling), "applied": False, "not_applied_because": refusal}
             await append_evidence(
                 tx,

@@ -18,6 +18,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from referee_shared.events.settlements import StatementKind
+from referee_shared.timebounds import date_within_bounds
 
 from .payments import LineStatus
 
@@ -53,7 +54,9 @@ def parse_period(text: str, zone: ZoneInfo) -> Period:
         else:
             first = date.fromisoformat(text)
             end = first + timedelta(days=1)
-    except ValueError as exc:
+        date_within_bounds(first)
+        date_within_bounds(end)
+    except (ValueError, OverflowError) as exc:
         raise ValueError(
             f"period {text!r} is not YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD ({exc})"
         ) from None
