@@ -42,6 +42,13 @@ class ServiceSettings(BaseSettings):
         default="referee-local-development-secret-change-me",
         description="HMAC key for signed API tokens; shared by all services",
     )
+    message_trust: bool = Field(
+        default=False,
+        description="sign every emitted message and verify every received one against the producer registry",
+    )
+    trust_dir: Path | None = Field(
+        default=None, description="producer registry and this service's key; default data_dir/trust"
+    )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
@@ -67,6 +74,9 @@ class ServiceSettings(BaseSettings):
             return self.database_url
         path = self.data_dir / "services" / f"{self.service_name}.db"
         return f"sqlite+aiosqlite:///{path}"
+
+    def resolved_trust_dir(self) -> Path:
+        return self.trust_dir or self.data_dir / "trust"
 
     def workflow_id(self, kind: str, key: object) -> str:
         """A workflow id from a business key, namespaced like the topics (so test runs never collide)."""

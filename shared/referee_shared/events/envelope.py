@@ -33,6 +33,10 @@ class Envelope(BaseModel, Generic[P]):
     producer: str = Field(min_length=1, description="the system or service that wrote the event")
     correlation_id: str = Field(min_length=1, description="ties together every event of one flow")
     payload: P
+    signature: str | None = Field(
+        default=None,
+        description="<key id>.<base64 Ed25519 signature> of the producer over the canonical envelope, this field left out",
+    )
 
 
 def new_envelope(

@@ -77,6 +77,8 @@ class Delivery:
 
 
 Handler = Callable[[Envelope[Any], Delivery], Awaitable[None]]
+Admission = Callable[[Topic, bytes, Envelope[Any]], None]
+"""Checks a decoded message before any handler sees it (who sent it); raises UndecodableMessage to refuse."""
 
 
 class EventConsumer:
@@ -95,8 +97,10 @@ class EventConsumer:
         concurrency: int = 8,
         batch_size: int = 100,
         traced: bool = False,
+        admission: Admission | None = None,
     ) -> None:
         self._broker = broker
+        self._admission = admission
         self._sender = sender
         self.group = group
         self._prefix = topic_prefix
@@ -184,6 +188,8 @@ class EventConsumer:
         position = (record.topic, record.partition, record.offset)
         try:
             envelope = decode(topic, record.value)
+            if self._admission is not None:
+                self._admission(topic, record.value, envelope)
         except UndecodableMessage as exc:
             await self._dead_letter(record, exc.reason, attempts=1)
             return True
