@@ -35,7 +35,7 @@ class Envelope(BaseModel, Generic[P]):
     payload: P
     signature: str | None = Field(
         default=None,
-        description="<key id>.<base64 Ed25519 signature> of the producer over the canonical envelope, this field left out",
+        description="<key id>.<base64 Ed25519 signature> by the producer of the canonical envelope minus this field",
     )
 
 
