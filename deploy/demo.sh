@@ -7,11 +7,15 @@ set -euo pipefail
 source "$(dirname -- "${BASH_SOURCE[0]}")/env.sh"
 cd "$REFEREE_HOME"
 export REFEREE_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" REFEREE_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
+# Every message signed by its producer and verified by every consumer (docs/security.md).
+export REFEREE_MESSAGE_TRUST="${REFEREE_MESSAGE_TRUST:-true}"
 
 echo "== infrastructure (Kafka, Temporal)"
 "$REFEREE_DEPLOY_DIR/infra.sh" up kafka temporal
 echo "== topics"
 .venv/bin/referee infra topics create
+echo "== producer keys (generated once into $REFEREE_DATA_DIR/trust, never committed)"
+.venv/bin/referee trust init
 echo "== services"
 "$REFEREE_DEPLOY_DIR/services.sh" start
 echo "== the brief's three cases"

@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -35,6 +38,7 @@ from referee_shared.runtime import ServiceRuntime
 from referee_shared.settings import ServiceSettings
 from referee_shared.temporal import connect_temporal
 from referee_shared.topics import Topic, all_topics_with_dead_letters
+from referee_shared.trust.local import init_trust_dir, signed_as_producer
 
 KAFKA = os.environ.get("REFEREE_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 TEMPORAL = os.environ.get("REFEREE_TEMPORAL_ADDRESS", "127.0.0.1:7233")
@@ -133,6 +137,8 @@ class Stack:
     temporal: Client | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     """settings every service of this stack gets, e.g. ``{"tracing": True}``"""
+    trust_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="referee-trust-")))
+    """this stack's producer keys and registry: every message is signed and verified, as in production"""
 
     @property
     def database_prefix(self) -> str:
@@ -151,10 +157,11 @@ class Stack:
             database_url=f"{POSTGRES.replace('postgresql://', 'postgresql+asyncpg://')}/{self.database_prefix}_{service}",
             outbox_poll_seconds=0.2,
             log_json=False,
-            **{**self.overrides, **overrides},
+            **{"message_trust": True, "trust_dir": self.trust_dir, **self.overrides, **overrides},
         )
 
     async def start(self) -> None:
+        init_trust_dir(self.trust_dir)
         await create_topics(KAFKA, self.prefix)
         await _create_databases([f"{self.database_prefix}_{service}" for service in self.instances])
         self.temporal = await connect_temporal(self.settings("registration"))
@@ -180,9 +187,13 @@ class Stack:
         for runtimes in self.runtimes.values():
             await asyncio.gather(*(runtime.stop() for runtime in runtimes), return_exceptions=True)
         await delete_topics(KAFKA, self.prefix)
+        shutil.rmtree(self.trust_dir, ignore_errors=True)
         await _drop_databases([f"{self.database_prefix}_{service}" for service in self.instances])
 
-    async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None) -> None:
+    async def publish(self, topic: Topic, event: Envelope[Any], key: str | None = None, *, signed: bool = True) -> None:
+        """Publish as the envelope's producer would: signed with its key (when this stack knows that producer)."""
+        if signed:
+            event = signed_as_producer(self.trust_dir, event)
         await self.publish_raw(topic, envelope_json(event), key)
 
     async def publish_raw(self, topic: Topic, value: bytes, key: str | None = None) -> None:

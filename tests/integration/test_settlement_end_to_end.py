@@ -65,7 +65,7 @@ async def report_payment(
         reported_at=datetime.now(UTC),
         **extra,
     )
-    await stack.publish(SETTLEMENTS_PAYMENTS, envelope(report, producer="finance-erp"), str(statement.statement_id))
+    await stack.publish(SETTLEMENTS_PAYMENTS, envelope(report, producer="finance"), str(statement.statement_id))
 
 
 async def test_agent_credited_twenty_percent_on_a_direct_key_account_from_close_to_refund(stack: Stack) -> None:

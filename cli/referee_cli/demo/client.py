@@ -16,6 +16,7 @@ from referee_shared.events.catalog import UndecodableMessage, decode
 from referee_shared.events.envelope import Envelope, Payload, envelope_json, new_envelope
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import ALL_TOPICS, Topic
+from referee_shared.trust.local import signed_as_producer
 
 # The same variables deploy/services.sh starts the services with.
 SERVICE_PORTS = {
@@ -78,6 +79,8 @@ class DemoClient:
 
     async def publish(self, topic: Topic, payload: Payload, key: str, producer: str = "partner-portal") -> None:
         envelope = new_envelope(payload, producer=producer, occurred_at=datetime.now(UTC))
+        if self.settings.message_trust:  # the demo plays the portals, the ERP and finance with their keys
+            envelope = signed_as_producer(self.settings.resolved_trust_dir(), envelope)
         await self._producer.send_and_wait(
             topic.full_name(self.settings.topic_prefix), envelope_json(envelope), key=key.encode()
         )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ..events.envelope import Envelope
 from ..settings import ServiceSettings
 from ..topics import ALL_TOPICS, CONSUMER_GROUPS, ERP, FINANCE, PORTALS
 from .keys import new_private_key, read_private_key, write_private_key
@@ -97,3 +99,11 @@ def service_trust(settings: ServiceSettings) -> tuple[Signer | None, MessageVeri
     if not key_path(trust_dir, settings.service_name).exists():
         raise RegistryError(f"no key for {settings.service_name} in {trust_dir}: run `referee trust init` or mount it")
     return signer_for(trust_dir, settings.service_name), MessageVerifier(registry)
+
+
+def signed_as_producer(trust_dir: Path, envelope: Envelope[Any]) -> Envelope[Any]:
+    """The envelope signed with its producer's key from this trust folder (for the demo and tests, which play
+    the outside systems); unchanged when the folder holds no key for that producer."""
+    if not key_path(trust_dir, envelope.producer).exists():
+        return envelope
+    return signer_for(trust_dir, envelope.producer).sign(envelope)
