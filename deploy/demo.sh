@@ -9,6 +9,8 @@ cd "$REFEREE_HOME"
 export REFEREE_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" REFEREE_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
 # Every message signed by its producer and verified by every consumer (docs/security.md).
 export REFEREE_MESSAGE_TRUST="${REFEREE_MESSAGE_TRUST:-true}"
+# Only partners in the registry may register (the demo puts its partners there first).
+export REFEREE_PARTNER_REGISTRY_REQUIRED="${REFEREE_PARTNER_REGISTRY_REQUIRED:-true}"
 
 echo "== infrastructure (Kafka, Temporal)"
 "$REFEREE_DEPLOY_DIR/infra.sh" up kafka temporal

@@ -9,6 +9,7 @@ from .events.deals import DealClosed, DealReversed
 from .events.disputes import DisputeOpened, DisputeProgressed, DisputeRuling
 from .events.envelope import Payload
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransitioned, LockChanged
+from .events.partners import PartnerChanged
 from .events.qualifications import QualificationChanged, QualificationSubmitted
 from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened, TaskReminded
@@ -222,6 +223,18 @@ TASKS_EVENTS = Topic(
     producers=("registration", "dedup", "qualification", "arbitration", "settlement"),
     consumers=("registration",),
 )
+PARTNERS_REGISTRY = Topic(
+    "partners.registry",
+    key="partner_id",
+    payloads=(PartnerChanged,),
+    external=True,
+    direction="out",
+    description="each partner's record (channel, regions, status, who may act for it) after every change",
+    partitions=3,
+    config={"cleanup.policy": "compact"},
+    producers=("registration",),
+    consumers=(PORTALS,),
+)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     LEADS_SUBMITTED,
@@ -242,6 +255,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     DEDUP_VERDICTS,
     TASKS_EVENTS,
     LEADS_TRANSITIONS,
+    PARTNERS_REGISTRY,
 )
 
 # The consuming services; each has a dead-letter topic of its own (its subscriptions are the consumer

@@ -74,6 +74,8 @@ class Delivery:
     key: bytes | None
     broker_time: datetime | None
     broker_time_is_append_time: bool
+    value: bytes = b""
+    """the message as received, e.g. for evidence that keeps what a producer signed"""
 
 
 Handler = Callable[[Envelope[Any], Delivery], Awaitable[None]]
@@ -264,4 +266,5 @@ def _delivery(raw: Any) -> Delivery:
         key=raw.key,
         broker_time=datetime.fromtimestamp(timestamp / 1000, UTC) if timestamp else None,
         broker_time_is_append_time=getattr(raw, "timestamp_type", 0) == 1,
+        value=raw.value if isinstance(raw.value, bytes) else b"",
     )

@@ -15,7 +15,7 @@ from ..domain.evidence import RecordKind
 from ..ports import LockScheduler
 from ..store import LeadRepository
 from ..workflows.models import FollowUp
-from .recording import CONSUMER, append_evidence, iso
+from .recording import CONSUMER, append_evidence, iso, sent_by
 
 
 class ActivityBeforeLead(Exception):
@@ -27,7 +27,7 @@ class FollowUps:
         self._tx = transactions
         self._locks = locks
 
-    async def record(self, event: Envelope[Any], received_at: datetime) -> None:
+    async def record(self, event: Envelope[Any], received_at: datetime, received: bytes = b"") -> None:
         """Chain the activity at the system's receipt time; a partner's own clock is kept but never used."""
         activity: LeadActivity = event.payload
         async with self._tx.begin() as tx:
@@ -49,6 +49,7 @@ class FollowUps:
                 "attachments": [a.model_dump(mode="json") for a in activity.attachments],
                 "received_at": iso(received_at),
                 "partner_claimed_at": iso(activity.partner_claimed_at),
+                "sent_by": sent_by(event, received),
             }
             await append_evidence(tx, lead, RecordKind.ACTIVITY, actor=activity.partner_id, content=content)
             lock = await leads.lock_of(lead.lead_id)
