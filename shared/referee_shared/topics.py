@@ -68,7 +68,7 @@ DEALS_CLOSED = Topic(
     external=True,
     direction="in",
     description="a lead won or lost with amount and contributors; later a refund or cancellation",
-    producers=(PORTALS, ERP),
+    producers=(ERP,),  # the system of record for deals; a portal's word on a deal would pay whoever it names
     consumers=("settlement", "registration"),
 )
 QUALIFICATIONS_SUBMITTED = Topic(

@@ -14,7 +14,7 @@ from ..events.envelope import Envelope
 from ..settings import ServiceSettings
 from ..topics import ALL_TOPICS, CONSUMER_GROUPS, ERP, FINANCE, PORTALS
 from .keys import new_private_key, read_private_key, write_private_key
-from .registry import ANY_PARTNER, Producer, ProducerRegistry, RegistryError
+from .registry import ANY_PARTNER, HQ_PARTY, Producer, ProducerRegistry, RegistryError
 from .signing import MessageVerifier, Signer
 
 REGISTRY_FILE = "producers.json"
@@ -36,7 +36,7 @@ EXTERNAL_SYSTEMS = (
     ExternalSystem("partner-portal", PORTALS, "the manufacturer's partner portal gateway", (ANY_PARTNER,)),
     ExternalSystem("erp", ERP, "the manufacturer's ERP (closes and reverses deals)", ()),
     ExternalSystem("finance", FINANCE, "the finance system (reports payments)", ()),
-    ExternalSystem("hq", "HQ", "headquarters' tools (opens disputes on its own motion)", ()),
+    ExternalSystem("hq", "HQ", "headquarters' tools (opens disputes on its own motion)", (HQ_PARTY,)),
 )
 
 

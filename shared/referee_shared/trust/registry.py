@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from .keys import key_id, public_from_text, public_text
 
 ANY_PARTNER = "*"
+HQ_PARTY = "hq"
+"""HQ acting on its own motion (a dispute opened by HQ): only a producer that names it explicitly speaks for it."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Producer:
         return topic_name in self.topics
 
     def may_speak_for(self, partner_id: str) -> bool:
+        if partner_id == HQ_PARTY:
+            return HQ_PARTY in self.partners
         return ANY_PARTNER in self.partners or partner_id in self.partners
 
 

@@ -14,7 +14,7 @@ from ..events.envelope import Envelope
 from ..topics import Topic
 from .canonical import SIGNATURE_FIELD, canonical_bytes
 from .keys import key_id
-from .registry import ProducerRegistry
+from .registry import HQ_PARTY, ProducerRegistry
 
 UNKNOWN_PRODUCER = "unknown_producer"
 BAD_SIGNATURE = "bad_signature"
@@ -55,8 +55,8 @@ class Refused(UndecodableMessage):
 
 def spoken_for(payload: Any) -> str | None:
     """The partner a message speaks for, when it is one partner's say (a registration, activity, claim)."""
-    if getattr(payload, "opened_by", None) == "hq":
-        return None
+    if getattr(payload, "opened_by", None) == HQ_PARTY:
+        return HQ_PARTY
     for name in ("partner_id", "claimant_id"):
         value = getattr(payload, name, None)
         if isinstance(value, str):
