@@ -67,7 +67,7 @@ class SalesProgress:
                 raise Unprocessable(
                     f"unknown_lead: deal {deal.deal_id} names lead {deal.lead_id}, which registration does not know"
                 )
-            if deal.outcome is DealOutcome.WON and deal.owner_id != lead.partner_id:
+            if deal.outcome is DealOutcome.WON and deal.owner_id is not None and deal.owner_id != lead.partner_id:
                 # The lead's holder owns a won deal; a ruling that moved the customer moved the lead too.
                 raise Unprocessable(
                     f"owner_not_lock_holder: deal {deal.deal_id} names {deal.owner_id} as owner of lead "
