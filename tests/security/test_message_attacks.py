@@ -62,7 +62,8 @@ async def test_a_portal_speaking_for_another_partner_is_dead_lettered_may_not_sp
 
 
 async def test_an_activity_for_another_partner_is_dead_lettered_may_not_speak_for(guarded: Stack) -> None:
-    theirs = submission("dealer-shaoxing", who=customer("绍兴安全测试三号机械有限公司", uscc=make_uscc(9103)))
+    where = {"city": "绍兴市", "address": "浙江省绍兴市柯桥区笛扬路1号"}
+    theirs = submission("dealer-shaoxing", who=customer("绍兴安全测试三号机械有限公司", uscc=make_uscc(9103), **where))
     await accepted(guarded, theirs)
     activity = LeadActivity(
         activity_id=uuid.uuid4(), lead_id=theirs.lead_id, partner_id="dealer-shaoxing", kind=ActivityKind.VISIT,
