@@ -162,3 +162,11 @@ def test_init_keeps_existing_keys_and_what_an_operator_changed(trust: Path) -> N
     portal = ProducerRegistry.load(registry_path(trust)).get("portal-hangzhou")
     assert portal is not None
     assert portal.partners == frozenset({"dealer-hangzhou"})
+
+
+def test_registration_puts_partners_http_registrations_on_the_topic_in_their_name(trust: Path) -> None:
+    event = signed_as_producer(trust, envelope(submission("dealer-shaoxing"), producer="registration"))
+    assert refusal(trust, LEADS_SUBMITTED, event) is None
+    assert refusal(trust, LEADS_SUBMITTED, signed_as_producer(trust, envelope(submission(), producer="dedup"))) == (
+        MAY_NOT_WRITE
+    )

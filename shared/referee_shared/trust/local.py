@@ -40,6 +40,11 @@ EXTERNAL_SYSTEMS = (
 )
 
 
+# Registration takes registrations over HTTP from partners it authenticated by token, and puts them on
+# leads.submitted in their name; no other service speaks for a partner.
+SERVICE_PARTNERS: dict[str, tuple[str, ...]] = {"registration": (ANY_PARTNER,)}
+
+
 def topics_written_by(label: str) -> frozenset[str]:
     """The topics the contract (topics.py) lets this writer produce."""
     return frozenset(t.name for t in ALL_TOPICS if label in t.producers)
@@ -59,7 +64,7 @@ def init_trust_dir(trust_dir: Path) -> list[str]:
     Existing keys are kept, so running it again (every ``make demo``) changes nothing.
     """
     created: list[str] = []
-    writers = [(s, s, "the " + s + " service", ()) for s in CONSUMER_GROUPS] + [
+    writers = [(s, s, "the " + s + " service", SERVICE_PARTNERS.get(s, ())) for s in CONSUMER_GROUPS] + [
         (e.producer_id, e.label, e.description, e.partners) for e in EXTERNAL_SYSTEMS
     ]
     producers = []
