@@ -9,10 +9,13 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from faststream.kafka import KafkaBroker
 
+from referee_shared.clock import SystemClock
 from referee_shared.events.disputes import OpenedBy
 from referee_shared.events.envelope import Envelope, envelope_json
 from referee_shared.events.leads import DecisionOutcome, LeadDecision
+from referee_shared.kafka.consumer import Delivery, EventConsumer
 from referee_shared.topics import (
     DEALS_CLOSED,
     DISPUTES_OPENED,
@@ -36,6 +39,7 @@ from referee_shared.trust.signing import (
 
 from ..arbitration_builders import dispute_by
 from ..builders import deal_closed, envelope, submission
+from .test_consumer import Collecting, delivered
 
 
 @pytest.fixture
@@ -170,3 +174,24 @@ def test_registration_puts_partners_http_registrations_on_the_topic_in_their_nam
     assert refusal(trust, LEADS_SUBMITTED, signed_as_producer(trust, envelope(submission(), producer="dedup"))) == (
         MAY_NOT_WRITE
     )
+
+
+async def test_the_consumer_dead_letters_a_refused_message_before_its_handler_and_goes_on(trust: Path) -> None:
+    sender = Collecting()
+    target = EventConsumer(
+        KafkaBroker(), sender, group="registration", topic_prefix="", clock=SystemClock(), admission=verifier(trust)
+    )
+    handled: list[str] = []
+
+    async def handler(event: Envelope[Any], _delivery: Delivery) -> None:
+        handled.append(event.payload.partner_id)
+
+    forged = envelope(submission("dealer-shaoxing"), producer="portal-hangzhou")
+    honest = signed_as_producer(trust, envelope(submission("dealer-hangzhou"), producer="portal-hangzhou"))
+    assert await target.consume_record(LEADS_SUBMITTED, handler, delivered(envelope_json(forged), offset=1))
+    assert await target.consume_record(LEADS_SUBMITTED, handler, delivered(envelope_json(honest), offset=2))
+
+    assert handled == ["dealer-hangzhou"]
+    [letter] = sender.records
+    assert letter.topic == "deadletter.registration"
+    assert letter.headers["dead-letter-reason"].startswith("bad_signature")
