@@ -33,8 +33,13 @@ class Producer:
     partners: frozenset[str]
     description: str = ""
 
+    def __post_init__(self) -> None:
+        # Looked up for every message received: the ids are computed once, not per message.
+        object.__setattr__(self, "_by_id", {key_id(k): k for k in self.keys})
+
     def key(self, wanted_id: str) -> Ed25519PublicKey | None:
-        return next((k for k in self.keys if key_id(k) == wanted_id), None)
+        by_id: dict[str, Ed25519PublicKey] = getattr(self, "_by_id")  # noqa: B009
+        return by_id.get(wanted_id)
 
     def may_write(self, topic_name: str) -> bool:
         return topic_name in self.topics
