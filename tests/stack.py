@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import os
 import shutil
 import tempfile
@@ -38,7 +39,7 @@ from referee_shared.runtime import ServiceRuntime
 from referee_shared.settings import ServiceSettings
 from referee_shared.temporal import connect_temporal
 from referee_shared.topics import Topic, all_topics_with_dead_letters
-from referee_shared.trust.local import init_trust_dir, signed_as_producer
+from referee_shared.trust.local import init_trust_dir, signed_as_producer, signer_for
 
 KAFKA = os.environ.get("REFEREE_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 TEMPORAL = os.environ.get("REFEREE_TEMPORAL_ADDRESS", "127.0.0.1:7233")
@@ -195,6 +196,11 @@ class Stack:
         if signed:
             event = signed_as_producer(self.trust_dir, event)
         await self.publish_raw(topic, envelope_json(event), key)
+
+    async def publish_document(self, topic: Topic, document: dict[str, Any], key: str | None = None) -> None:
+        """Publish a hand-made envelope document signed as its producer: bad input from an authentic sender."""
+        signature = signer_for(self.trust_dir, document["producer"]).signature(document)
+        await self.publish_raw(topic, json.dumps({**document, "signature": signature}).encode(), key)
 
     async def publish_raw(self, topic: Topic, value: bytes, key: str | None = None) -> None:
         assert self.producer is not None

@@ -58,7 +58,7 @@ LEADS_ACTIVITIES = Topic(
     direction="in",
     description="a follow-up record (visit, call, meeting, quote, check-in)",
     config=_BROKER_TIME,
-    producers=(PORTALS,),
+    producers=(PORTALS, "registration"),
     consumers=("registration",),
 )
 DEALS_CLOSED = Topic(
@@ -78,7 +78,7 @@ QUALIFICATIONS_SUBMITTED = Topic(
     external=True,
     direction="in",
     description="a partner's qualification certificate to review",
-    producers=(PORTALS,),
+    producers=(PORTALS, "qualification"),
     consumers=("qualification",),
 )
 DISPUTES_OPENED = Topic(

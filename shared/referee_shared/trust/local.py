@@ -40,9 +40,10 @@ EXTERNAL_SYSTEMS = (
 )
 
 
-# Registration takes registrations over HTTP from partners it authenticated by token, and puts them on
-# leads.submitted in their name; no other service speaks for a partner.
-SERVICE_PARTNERS: dict[str, tuple[str, ...]] = {"registration": (ANY_PARTNER,)}
+# Registration and qualification take registrations, activities and certificates over HTTP from partners
+# they authenticated by token, and put them on the input topics in their name; no other service speaks
+# for a partner.
+SERVICE_PARTNERS: dict[str, tuple[str, ...]] = {"registration": (ANY_PARTNER,), "qualification": (ANY_PARTNER,)}
 
 
 def topics_written_by(label: str) -> frozenset[str]:
