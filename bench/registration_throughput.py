@@ -2,7 +2,10 @@
 decided (accepted, with the lock workflow started) and how long one takes at a steady 50 submissions per second.
 
     .venv/bin/python bench/registration_throughput.py [--burst 600] [--rates 50,5] [--seconds 30] [--instances 1]
-                                                       [--in-process]
+                                                       [--in-process] [--trust-cost]
+
+With --trust-cost it measures only the burst, twice in the same run: with message signing and verification
+off, then on (every envelope signed by its producer and checked by every consumer), and prints the ratio.
 
 Registration, dedup and qualification run as their own processes (`python -m referee_<name>`, as
 deployed), or with --in-process inside this one (the integration tests' harness, one interpreter).
@@ -198,6 +201,8 @@ async def spawn_services(stack: Stack, instances: int) -> list[asyncio.subproces
                 "REFEREE_HTTP_PORT": str(port),
                 "REFEREE_OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
                 "REFEREE_LOG_LEVEL": "WARNING",
+                "REFEREE_MESSAGE_TRUST": "true" if settings.message_trust else "false",
+                "REFEREE_TRUST_DIR": str(settings.trust_dir),
             }
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", f"referee_{service}", env=environment, stdout=asyncio.subprocess.DEVNULL
@@ -234,7 +239,38 @@ async def stop_services(processes: list[asyncio.subprocess.Process]) -> None:
         await process.wait()
 
 
+async def burst_rate(arguments: argparse.Namespace, *, trusted: bool) -> float:
+    """Accepted decisions per second for one burst on a fresh stack, with message trust on or off."""
+    instances = arguments.instances
+    stack = Stack(
+        new_prefix("bench-trust" if trusted else "bench-open"),
+        dict.fromkeys(SERVICES, instances if arguments.in_process else 0),
+        overrides={"message_trust": trusted},
+    )
+    await stack.start()
+    processes = [] if arguments.in_process else await spawn_services(stack, instances)
+    try:
+        await burst(stack, 20, first_serial=800_000)  # warm up
+        rate, _ = await burst(stack, arguments.burst, first_serial=810_000)
+        return rate
+    finally:
+        await stop_services(processes)
+        await stack.stop()
+
+
+async def trust_cost(arguments: argparse.Namespace) -> None:
+    off = await burst_rate(arguments, trusted=False)
+    on = await burst_rate(arguments, trusted=True)
+    print(f"burst of {arguments.burst}, {arguments.instances} instance(s) of each service")
+    print(f"baseline: signatures off: {off:.1f} accepted decisions/s")
+    print(f"signatures on (signed by every producer, verified by every consumer): {on:.1f} accepted decisions/s")
+    print(f"ratio on/off: {on / off:.3f}")
+
+
 async def main(arguments: argparse.Namespace) -> None:
+    if arguments.trust_cost:
+        await trust_cost(arguments)
+        return
     instances = arguments.instances
     in_process = dict.fromkeys(SERVICES, instances if arguments.in_process else 0)
     stack = Stack(new_prefix("bench"), in_process)
@@ -294,4 +330,5 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=30, help="length of the steady phase")
     parser.add_argument("--instances", type=int, default=1, help="instances of each service")
     parser.add_argument("--in-process", action="store_true", help="run the services inside this process")
+    parser.add_argument("--trust-cost", action="store_true", help="burst with message signatures off, then on")
     asyncio.run(main(parser.parse_args()))

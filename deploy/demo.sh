@@ -10,11 +10,17 @@ export REFEREE_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT" REFEREE_TEMPORAL_ADDRESS=
 # A development machine: the services generate a token secret of this install in
 # $REFEREE_DATA_DIR/secrets/auth-secret (never the one in the repository); the CLI reads it from there.
 export REFEREE_LOCAL_MODE="${REFEREE_LOCAL_MODE:-true}" REFEREE_DATA_DIR
+# Every message signed by its producer and verified by every consumer (docs/security.md).
+export REFEREE_MESSAGE_TRUST="${REFEREE_MESSAGE_TRUST:-true}"
+# Only partners in the registry may register (the demo puts its partners there first).
+export REFEREE_PARTNER_REGISTRY_REQUIRED="${REFEREE_PARTNER_REGISTRY_REQUIRED:-true}"
 
 echo "== infrastructure (Kafka, Temporal)"
 "$REFEREE_DEPLOY_DIR/infra.sh" up kafka temporal
 echo "== topics"
 .venv/bin/referee infra topics create
+echo "== producer keys (generated once into $REFEREE_DATA_DIR/trust, never committed)"
+.venv/bin/referee trust init
 echo "== services and the console"
 REFEREE_DEMO_USERS=true "$REFEREE_DEPLOY_DIR/services.sh" start
 echo "== the brief's three cases"

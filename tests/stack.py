@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import json
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -30,6 +32,7 @@ from referee_shared.services import SERVICES
 from referee_shared.settings import REPO_ROOT, ServiceSettings
 from referee_shared.temporal import connect_temporal
 from referee_shared.topics import Topic, all_topics_with_dead_letters
+from referee_shared.trust.local import init_trust_dir, signed_as_producer, signer_for
 
 KAFKA = os.environ.get("REFEREE_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 TEMPORAL = os.environ.get("REFEREE_TEMPORAL_ADDRESS", "127.0.0.1:7233")
@@ -126,6 +129,8 @@ class Stack:
     """settings every service of this stack gets, e.g. ``{"tracing": True}``"""
     service_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     """settings of one service, e.g. ``{"registration": {"database_url": "sqlite+aiosqlite:///..."}}``"""
+    trust_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="referee-trust-")))
+    """this stack's producer keys and registry: every message is signed and verified, as in production"""
 
     @property
     def database_prefix(self) -> str:
@@ -146,6 +151,8 @@ class Stack:
                 "outbox_poll_seconds": 0.2,
                 "log_json": False,
                 "rules_dir": rules_without_volume_limits(),
+                "message_trust": True,
+                "trust_dir": self.trust_dir,
                 **self.overrides,
                 **self.service_overrides.get(service, {}),
                 **overrides,
@@ -153,6 +160,7 @@ class Stack:
         )
 
     async def start(self) -> None:
+        init_trust_dir(self.trust_dir)
         await create_topics(KAFKA, self.prefix)
         await _create_databases([f"{self.database_prefix}_{service}" for service in self.instances])
         self.temporal = await connect_temporal(self.settings("registration"))
@@ -178,10 +186,21 @@ class Stack:
         for runtimes in self.runtimes.values():
             await asyncio.gather(*(runtime.stop() for runtime in runtimes), return_exceptions=True)
         await delete_topics(KAFKA, self.prefix)
+        shutil.rmtree(self.trust_dir, ignore_errors=True)
         await _drop_databases([f"{self.database_prefix}_{service}" for service in self.instances])
 
-    async def publish(self, topic: Topic[P], event: Envelope[P], key: str | None = None) -> None:
+    async def publish(
+        self, topic: Topic[P], event: Envelope[P], key: str | None = None, *, signed: bool = True
+    ) -> None:
+        """Publish as the envelope's producer would: signed with its key (when this stack knows that producer)."""
+        if signed:
+            event = signed_as_producer(self.trust_dir, event)
         await self.publish_raw(topic, envelope_json(event), key)
+
+    async def publish_document(self, topic: Topic[Any], document: dict[str, Any], key: str | None = None) -> None:
+        """Publish a hand-made envelope document signed as its producer: bad input from an authentic sender."""
+        signature = signer_for(self.trust_dir, document["producer"]).signature(document)
+        await self.publish_raw(topic, json.dumps({**document, "signature": signature}).encode(), key)
 
     async def publish_raw(self, topic: Topic[Any], value: bytes, key: str | None = None) -> None:
         assert self.producer is not None

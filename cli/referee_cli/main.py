@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from . import arbitration, db, dedup, docs, evidence, infra, settlement, tokens
+from . import arbitration, db, dedup, docs, evidence, infra, partners, settlement, tokens, trust
 from .demo import command as demo
 
 app = typer.Typer(help="Referee operator commands.", no_args_is_help=True)
 app.add_typer(infra.app, name="infra")
 app.add_typer(tokens.app, name="token")
+app.add_typer(trust.app, name="trust")
+app.add_typer(partners.app, name="partner")
 app.add_typer(db.app, name="db")
 app.add_typer(docs.app, name="docs")
 app.add_typer(demo.app, name="demo")

@@ -78,6 +78,11 @@ DELIVERY: dict[str, Delivery] = {
     ),
     "dedup.verdicts": Delivery("internal: dedup's verdict on each claim, and after a reviewer's decision", "per lead"),
     "leads.transitions": Delivery("at every lifecycle move of a lead", "per lead, in lifecycle order"),
+    "partners.registry": Delivery(
+        "when an admin creates or changes a partner's record (channel, regions, status, producers); compacted, so "
+        "a new reader gets every partner's latest record from the start",
+        "per partner",
+    ),
     "auth.revocations": Delivery(
         "internal: when an admin revokes a token; every instance reads the whole topic (compacted) from the start",
         "one partition: revocations in the order they were made",

@@ -23,6 +23,7 @@ from .kafka.publisher import Record, RecordSender
 from .observability.metrics import EVENTS_PUBLISHED
 from .observability.tracing import inject_context
 from .topics import Topic
+from .trust.signing import Signer
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,16 @@ class Transaction:
     """One database transaction of a service, able to record outgoing events and processed ones."""
 
     def __init__(
-        self, session: AsyncSession, tables: MessagingTables, producer: str, topic_prefix: str, clock: Clock
+        self,
+        session: AsyncSession,
+        tables: MessagingTables,
+        producer: str,
+        topic_prefix: str,
+        clock: Clock,
+        signer: Signer | None = None,
     ) -> None:
         self.session = session
+        self._signer = signer
         self._tables = tables
         self._producer = producer
         self._prefix = topic_prefix
@@ -72,6 +80,8 @@ class Transaction:
             occurred_at=self.clock.now(),
             correlation_id=correlation_id or current_correlation_id(),
         )
+        if self._signer is not None:
+            envelope = self._signer.sign(envelope)
         self._outbox_rows.append(
             {
                 "event_id": envelope.event_id,
@@ -121,8 +131,10 @@ class Transactions:
         producer: str,
         topic_prefix: str,
         clock: Clock,
+        signer: Signer | None = None,
     ) -> None:
         self.sessions = sessions
+        self.signer = signer
         self.tables = tables
         self.producer = producer
         self.topic_prefix = topic_prefix
@@ -132,7 +144,7 @@ class Transactions:
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[Transaction]:
         async with self.sessions() as session, session.begin():
-            tx = Transaction(session, self.tables, self.producer, self.topic_prefix, self.clock)
+            tx = Transaction(session, self.tables, self.producer, self.topic_prefix, self.clock, self.signer)
             yield tx
             await tx.write_outbox()
         if tx.emitted:

@@ -34,6 +34,7 @@ from .revocation import RevocationList, follow_revocations
 from .rules.rulebook import RuleBook
 from .settings import ServiceSettings
 from .temporal import connect_temporal
+from .trust.local import service_trust
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,14 @@ class ServiceRuntime:
             instrument_engine(self.engine)
             instrument_httpx()
         self.sessions = make_sessions(self.engine)
+        signer, verifier = service_trust(settings)
         self.transactions = Transactions(
-            self.sessions, tables, producer=settings.service_name, topic_prefix=settings.topic_prefix, clock=self.clock
+            self.sessions,
+            tables,
+            producer=settings.service_name,
+            topic_prefix=settings.topic_prefix,
+            clock=self.clock,
+            signer=signer,
         )
         self.broker = broker or make_broker(settings)
         self.sender = BrokerSender(self.broker)
@@ -76,6 +83,7 @@ class ServiceRuntime:
             # SQLite has one writer at a time: side-by-side partitions would only wait for each other.
             concurrency=1 if self.engine.dialect.name == "sqlite" else settings.consumer_concurrency,
             traced=tracing_enabled(settings),
+            admission=verifier,
         )
         self.relay = OutboxRelay(self.transactions, self.sender, poll_seconds=settings.outbox_poll_seconds)
         self.rules = RuleBook.load(settings.rules_dir)

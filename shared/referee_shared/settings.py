@@ -61,6 +61,13 @@ class ServiceSettings(BaseSettings):
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="a request body larger than this is refused with 413"
     )
+    message_trust: bool = Field(
+        default=False,
+        description="sign every emitted message and verify every received one against the producer registry",
+    )
+    trust_dir: Path | None = Field(
+        default=None, description="producer registry and this service's key; default data_dir/trust"
+    )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
@@ -92,6 +99,9 @@ class ServiceSettings(BaseSettings):
             return self.database_url
         path = self.data_dir / "services" / f"{self.service_name}.db"
         return f"sqlite+aiosqlite:///{path}"
+
+    def resolved_trust_dir(self) -> Path:
+        return self.trust_dir or self.data_dir / "trust"
 
     def workflow_id(self, kind: str, key: object) -> str:
         """A workflow id from a business key, namespaced like the topics (so test runs never collide)."""

@@ -15,6 +15,7 @@ from .events.deals import DealClosed, DealReversed
 from .events.disputes import DisputeOpened, DisputeProgressed, DisputeRuling
 from .events.envelope import Payload
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransitioned, LockChanged
+from .events.partners import PartnerChanged
 from .events.qualifications import QualificationChanged, QualificationSubmitted
 from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened, TaskReminded
@@ -68,7 +69,7 @@ LEADS_ACTIVITIES = Topic(
     direction="in",
     description="a follow-up record (visit, call, meeting, quote, check-in)",
     config=_BROKER_TIME,
-    producers=(PORTALS,),
+    producers=(PORTALS, "registration"),
     consumers=("registration",),
 )
 DEALS_CLOSED: Topic[DealClosed | DealReversed] = Topic(
@@ -78,7 +79,7 @@ DEALS_CLOSED: Topic[DealClosed | DealReversed] = Topic(
     external=True,
     direction="in",
     description="a lead won or lost with amount and contributors; later a refund or cancellation",
-    producers=(PORTALS, ERP),
+    producers=(ERP,),  # the system of record for deals; a portal's word on a deal would pay whoever it names
     consumers=("settlement", "registration"),
 )
 QUALIFICATIONS_SUBMITTED = Topic(
@@ -88,7 +89,7 @@ QUALIFICATIONS_SUBMITTED = Topic(
     external=True,
     direction="in",
     description="a partner's qualification certificate to review",
-    producers=(PORTALS,),
+    producers=(PORTALS, "qualification"),
     consumers=("qualification",),
 )
 DISPUTES_OPENED = Topic(
@@ -246,6 +247,18 @@ AUTH_REVOCATIONS = Topic(
     producers=("admins (`/admin/tokens/revoked` on any service, `referee token revoke`)",),
     consumers=("every service instance (no consumer group)",),
 )
+PARTNERS_REGISTRY = Topic(
+    "partners.registry",
+    key="partner_id",
+    payloads=(PartnerChanged,),
+    external=True,
+    direction="out",
+    description="each partner's record (channel, regions, status, who may act for it) after every change",
+    partitions=3,
+    config={"cleanup.policy": "compact"},
+    producers=("registration",),
+    consumers=(PORTALS,),
+)
 
 ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_SUBMITTED,
@@ -267,6 +280,7 @@ ALL_TOPICS: tuple[Topic[Any], ...] = (
     TASKS_EVENTS,
     LEADS_TRANSITIONS,
     AUTH_REVOCATIONS,
+    PARTNERS_REGISTRY,
 )
 
 # The consuming services (every service consumes); each has a dead-letter topic of its own (its

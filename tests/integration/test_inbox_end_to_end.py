@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -17,6 +18,7 @@ from referee_shared.auth import Role
 from referee_shared.events.envelope import envelope_json
 from referee_shared.events.tasks import TaskDecision, TaskKind, TaskOpened
 from referee_shared.topics import TASKS_EVENTS
+from referee_shared.trust.local import signed_as_producer
 
 from ..builders import envelope
 from ..stack import KAFKA, Stack
@@ -52,6 +54,7 @@ class ProbeReviewWorkflow:
 
 
 TOPIC: list[str] = []
+TRUST: list[Path] = []
 
 
 @activity.defn
@@ -59,7 +62,8 @@ async def open_task(task: TaskOpened) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=KAFKA)
     await producer.start()
     try:
-        await producer.send_and_wait(TOPIC[0], envelope_json(envelope(task)), key=task.task_id.encode())
+        signed = signed_as_producer(TRUST[0], envelope(task, producer="dedup"))  # plays a service that opens tasks
+        await producer.send_and_wait(TOPIC[0], envelope_json(signed), key=task.task_id.encode())
     finally:
         await producer.stop()
 
@@ -67,6 +71,7 @@ async def open_task(task: TaskOpened) -> None:
 async def test_reviewer_decides_a_workflow_task_through_the_inbox(stack: Stack) -> None:
     assert stack.temporal is not None
     TOPIC[:] = [stack.topic(TASKS_EVENTS)]
+    TRUST[:] = [stack.trust_dir]
     task_queue = f"{stack.prefix}probe"
     workflow_id = f"{stack.prefix}probe-{uuid.uuid4()}"
     task_id = f"probe-{uuid.uuid4()}"

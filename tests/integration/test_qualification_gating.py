@@ -234,7 +234,7 @@ async def test_bad_submissions_are_dead_lettered_with_the_reason_and_the_next_on
     unknown = {**document, "payload": {**document["payload"], "product_line": "spaceships"}}
     no_document = {**document, "payload": {k: v for k, v in document["payload"].items() if k != "document"}}
     for bad in (backwards, unknown, no_document):
-        await stack.publish_raw(QUALIFICATIONS_SUBMITTED, json.dumps(bad).encode(), key=agent)
+        await stack.publish_document(QUALIFICATIONS_SUBMITTED, bad, key=agent)
     await stack.publish(QUALIFICATIONS_SUBMITTED, envelope(good), key=agent)  # same key: after them
 
     await task_opened(stack, good)

@@ -66,7 +66,7 @@ async def report_payment(
         reported_at=datetime.now(UTC),
         **extra,
     )
-    await stack.publish(SETTLEMENTS_PAYMENTS, envelope(report, producer="finance-erp"), str(statement.statement_id))
+    await stack.publish(SETTLEMENTS_PAYMENTS, envelope(report, producer="finance"), str(statement.statement_id))
 
 
 async def test_agent_credited_twenty_percent_on_a_direct_key_account_from_close_to_refund(stack: Stack) -> None:
@@ -121,7 +121,9 @@ async def test_agent_credited_twenty_percent_on_a_direct_key_account_from_close_
     await report_payment(stack, statement, 1, PaymentStatus.PAID, reference="ICBC-20261121-007")
 
     await stack.publish(
-        DEALS_CLOSED, envelope(deal_reversed(deal_id, reason="machine returned under warranty")), deal_id
+        DEALS_CLOSED,
+        envelope(deal_reversed(deal_id, reason="machine returned under warranty"), producer="erp"),
+        deal_id,
     )
     original, reversal = await statements_of(stack, deal_id, count=2)
     assert (reversal.kind, reversal.reverses_statement_id) == (StatementKind.REVERSAL, original.statement_id)
@@ -164,14 +166,15 @@ async def reconciliation(stack: Stack) -> tuple[list[list[str]], dict[str, Any]]
 async def test_the_same_closed_deal_delivered_three_times_yields_one_statement(stack: Stack) -> None:
     deal_id = new_deal("IE-small")
     event = envelope(
-        deal_closed(deal_id, "300000.00", owner="agent-wang", owner_channel=Channel.AGENT, contributors=())
+        deal_closed(deal_id, "300000.00", owner="agent-wang", owner_channel=Channel.AGENT, contributors=()),
+        producer="erp",
     )
     for _ in range(3):
         await stack.publish(DEALS_CLOSED, event, deal_id)
     # A later deal on the same partition is settled only after the three deliveries were handled.
     sentinel = new_deal("IE-sentinel")
     later = deal_closed(sentinel, "200000.00", owner="agent-li", owner_channel=Channel.AGENT, contributors=())
-    await stack.publish(DEALS_CLOSED, envelope(later), deal_id)
+    await stack.publish(DEALS_CLOSED, envelope(later, producer="erp"), deal_id)
     await statements_of(stack, sentinel)
 
     [statement] = await statements_of(stack, deal_id)
@@ -194,7 +197,7 @@ async def test_a_ruling_sharing_credit_after_issue_corrects_the_statement_by_rev
     deal = deal_closed(
         deal_id, "300000.00", owner="agent-wang", owner_channel=Channel.AGENT, contributors=(), lead_id=lead_id
     )
-    await stack.publish(DEALS_CLOSED, envelope(deal), deal_id)
+    await stack.publish(DEALS_CLOSED, envelope(deal, producer="erp"), deal_id)
     [first] = await statements_of(stack, deal_id)
 
     ruling = DisputeRuling(
@@ -227,7 +230,7 @@ async def test_a_ruling_sharing_credit_after_issue_corrects_the_statement_by_rev
 async def test_input_settlement_cannot_act_on_is_dead_lettered_with_the_reason(stack: Stack) -> None:
     deal_id = new_deal("IE-bad")
     unsettleable = deal_closed(deal_id).model_copy(update={"owner_channel": None})
-    await stack.publish(DEALS_CLOSED, envelope(unsettleable), deal_id)
+    await stack.publish(DEALS_CLOSED, envelope(unsettleable, producer="erp"), deal_id)
     stranger = SettlementPayment(
         payment_id=f"pay-{deal_id}",
         statement_id=uuid4(),
@@ -236,7 +239,7 @@ async def test_input_settlement_cannot_act_on_is_dead_lettered_with_the_reason(s
         amount=Decimal("1.00"),
         reported_at=datetime.now(UTC),
     )
-    await stack.publish(SETTLEMENTS_PAYMENTS, envelope(stranger), deal_id)
+    await stack.publish(SETTLEMENTS_PAYMENTS, envelope(stranger, producer="finance"), deal_id)
 
     assert stack.watcher is not None
     letters = [

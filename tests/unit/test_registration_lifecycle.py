@@ -222,7 +222,7 @@ async def test_a_deal_the_lifecycle_cannot_accept_is_dead_lettered_with_the_reas
 
     reasons = [DeadLetter.model_validate_json(raw).reason for raw in system.raw("deadletter.registration")]
     assert reasons[0] == "deal D-9: a lead that is rejected cannot become won; allowed: none (final)"
-    assert reasons[1].startswith("deal D-10 names lead")
+    assert reasons[1].startswith("unknown_lead: deal D-10 names lead")
 
 
 async def test_the_funnel_counts_leads_entering_each_stage_per_partner_region_and_channel(

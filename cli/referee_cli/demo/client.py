@@ -16,6 +16,7 @@ from referee_shared.events.envelope import Envelope, P, envelope_json, new_envel
 from referee_shared.services import SERVICES
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import ALL_TOPICS, Topic
+from referee_shared.trust.local import signed_as_producer
 
 # The same variables deploy/services.sh starts the services with.
 SERVICE_PORTS = {service.name: service.http_port() for service in SERVICES}
@@ -69,6 +70,8 @@ class DemoClient:
 
     async def publish(self, topic: Topic[P], payload: P, key: str, producer: str = "partner-portal") -> None:
         envelope = new_envelope(payload, producer=producer, occurred_at=datetime.now(UTC))
+        if self.settings.message_trust:  # the demo plays the portals, the ERP and finance with their keys
+            envelope = signed_as_producer(self.settings.resolved_trust_dir(), envelope)
         await self._producer.send_and_wait(
             topic.full_name(self.settings.topic_prefix), envelope_json(envelope), key=key.encode()
         )

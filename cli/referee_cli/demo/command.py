@@ -11,12 +11,14 @@ from referee_shared.settings import ServiceSettings
 
 from .cases import building_materials, industrial_goods, medical_devices
 from .client import SERVICE_PORTS, DemoClient
+from .partners import seed_partners
 
 app = typer.Typer(help="Play the brief's three industry cases against the running system.", no_args_is_help=True)
 
 
 async def _play(settings: ServiceSettings) -> None:
     async with DemoClient(settings) as demo:
+        await seed_partners(demo)
         await building_materials(demo)
         await medical_devices(demo)
         await industrial_goods(demo)

@@ -18,6 +18,8 @@ from .inbox.handlers import register_handlers as register_inbox_handlers
 from .inbox.temporal import TemporalTaskCompleter
 from .inbox.usecases import Inbox, TaskCompleter
 from .metrics import GAUGES
+from .partners import api as partners_api
+from .partners.usecases import PartnerDirectory
 from .ports import LockScheduler
 from .settings import RegistrationSettings
 from .store import messaging
@@ -53,13 +55,16 @@ def build_runtime(
     scheduler = locks or TemporalLockScheduler(lambda: runtime.temporal, settings.task_queue())
     tx = runtime.transactions
     use_cases = RegistrationUseCases(
-        intake=Registration(tx, runtime.rules, scheduler, settings),
+        intake=Registration(
+            tx, runtime.rules, scheduler, settings, partners_required=settings.partner_registry_required
+        ),
         locks=LockKeeping(tx, scheduler),
         sales=SalesProgress(tx, scheduler),
         follow_ups=FollowUps(tx, scheduler),
         evidence=EvidenceQueries(tx),
         funnel=Funnel(tx),
         inbox=Inbox(tx, completer or TemporalTaskCompleter(lambda: runtime.temporal)),
+        partners=PartnerDirectory(tx),
     )
     register_handlers(runtime.consumer, use_cases, runtime.clock)
     register_inbox_handlers(runtime.consumer, use_cases.inbox)
@@ -77,6 +82,7 @@ def build_app(runtime: ServiceRuntime, use_cases: RegistrationUseCases) -> FastA
             funnel.build_router(use_cases.funnel, runtime.clock),
             evidence.build_router(use_cases.evidence),
             inbox_api.build_router(use_cases.inbox),
+            partners_api.build_router(use_cases.partners),
         ],
         title="Referee registration",
         description="Intake of registrations, lead lifecycle and funnel, locks, the evidence trail and the "

@@ -31,7 +31,7 @@ def register_handlers(consumer: EventConsumer, use_cases: RegistrationUseCases, 
         return stamped or clock.now()
 
     async def on_submitted(event: Envelope[LeadSubmitted], delivery: Delivery) -> None:
-        await use_cases.intake.receive(event, received_at(delivery))
+        await use_cases.intake.receive(event, received_at(delivery), delivery.value)
 
     async def on_qualification_verdict(event: Envelope[QualificationVerdict], _delivery: Delivery) -> None:
         await use_cases.intake.qualification_verdict(event)
@@ -40,7 +40,7 @@ def register_handlers(consumer: EventConsumer, use_cases: RegistrationUseCases, 
         await use_cases.intake.dedup_verdict(event)
 
     async def on_activity(event: Envelope[LeadActivity], delivery: Delivery) -> None:
-        await use_cases.follow_ups.record(event, received_at(delivery))
+        await use_cases.follow_ups.record(event, received_at(delivery), delivery.value)
 
     async def on_deal(event: Envelope[DealClosed | DealReversed], _delivery: Delivery) -> None:
         if carries(event, DealClosed):  # refunds and cancellations are settlement's

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from referee_shared.settings import ServiceSettings
 
 
 class RegistrationSettings(ServiceSettings):
     service_name: str = "registration"
     http_port: int = 8001
+    partner_registry_required: bool = Field(
+        default=False,
+        description="refuse registrations from partners not in the partner registry (on in make demo and production)",
+    )

@@ -55,6 +55,9 @@ class Lead(Base):
         default=None, doc="for a lead rejected as a duplicate: until when the customer is protected"
     )
     deal_id: Mapped[str | None] = mapped_column(String(64), default=None, doc="the deal that closed it, won or lost")
+    sent_by: Mapped[dict[str, Any] | None] = mapped_column(
+        default=None, doc="the submission's producer and signature, for the evidence record"
+    )
 
 
 class Lock(Base):

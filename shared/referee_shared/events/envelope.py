@@ -37,6 +37,10 @@ class Envelope(BaseModel, Generic[P_co]):
     producer: str = Field(min_length=1, description="the system or service that wrote the event")
     correlation_id: str = Field(min_length=1, description="ties together every event of one flow")
     payload: P_co
+    signature: str | None = Field(
+        default=None,
+        description="<key id>.<base64 Ed25519 signature> by the producer of the canonical envelope minus this field",
+    )
 
 
 def new_envelope(

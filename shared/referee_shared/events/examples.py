@@ -28,6 +28,7 @@ from .leads import (
     LockChanged,
     LockSummary,
 )
+from .partners import PartnerChanged
 from .qualifications import QualificationChange, QualificationChanged, QualificationScope, QualificationSubmitted
 from .settlements import (
     PaymentFlagged,
@@ -226,6 +227,16 @@ EXAMPLES: tuple[Payload, ...] = (
         amount=Decimal("14400.00"),
         reference="ICBC 6222 **** 0001",
         reported_at=AT,
+    ),
+    PartnerChanged(
+        partner_id="dealer-hangzhou",
+        name="杭州建材经销商",
+        channel=Channel.DEALER,
+        regions=["浙江"],
+        status="active",
+        producers=["partner-portal"],
+        changed_by="channel-admin",
+        changed_at=AT,
     ),
 )
 

@@ -74,9 +74,13 @@ class Delivery:
     key: bytes | None
     broker_time: datetime | None
     broker_time_is_append_time: bool
+    value: bytes = b""
+    """the message as received, e.g. for evidence that keeps what a producer signed"""
 
 
 Handler = Callable[[Envelope[Any], Delivery], Awaitable[None]]
+Admission = Callable[[Topic[Any], bytes, Envelope[Any]], None]
+"""Checks a decoded message before any handler sees it (who sent it); raises UndecodableMessage to refuse."""
 
 
 class EventConsumer:
@@ -95,8 +99,10 @@ class EventConsumer:
         concurrency: int = 8,
         batch_size: int = 100,
         traced: bool = False,
+        admission: Admission | None = None,
     ) -> None:
         self._broker = broker
+        self._admission = admission
         self._sender = sender
         self.group = group
         self._prefix = topic_prefix
@@ -207,6 +213,8 @@ class EventConsumer:
         position = (record.topic, record.partition, record.offset)
         try:
             envelope = decode(topic, record.value)
+            if self._admission is not None:
+                self._admission(topic, record.value, envelope)
         except UndecodableMessage as exc:
             await self._dead_letter(record, exc.reason, attempts=1)
             return True
@@ -287,4 +295,5 @@ def _delivery(raw: Any) -> Delivery:
         key=raw.key,
         broker_time=datetime.fromtimestamp(timestamp / 1000, UTC) if timestamp else None,
         broker_time_is_append_time=getattr(raw, "timestamp_type", 0) == 1,
+        value=raw.value if isinstance(raw.value, bytes) else b"",
     )

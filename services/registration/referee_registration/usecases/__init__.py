@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..inbox.usecases import Inbox
+from ..partners.usecases import PartnerDirectory
 from ..views.evidence import EvidenceQueries
 from ..views.funnel import Funnel
 from .followup import FollowUps
@@ -34,3 +35,4 @@ class RegistrationUseCases:
     evidence: EvidenceQueries
     funnel: Funnel
     inbox: Inbox
+    partners: PartnerDirectory

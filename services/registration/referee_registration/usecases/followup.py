@@ -18,7 +18,7 @@ from ..ports import LockScheduler
 from ..store import LeadRepository
 from ..workflows.models import FollowUp
 from .locks import LeadNotFound
-from .recording import CONSUMER, append_evidence, iso
+from .recording import CONSUMER, append_evidence, iso, sent_by
 
 
 class ActivityBeforeLead(Exception):
@@ -40,7 +40,7 @@ class FollowUps:
             activity = LeadActivity(lead_id=lead_id, partner_id=lead.partner_id, **details)
             await tx.emit(LEADS_ACTIVITIES, str(lead_id), activity)
 
-    async def record(self, event: Envelope[LeadActivity], received_at: datetime) -> None:
+    async def record(self, event: Envelope[LeadActivity], received_at: datetime, received: bytes = b"") -> None:
         """Chain the activity at the system's receipt time; a partner's own clock is kept but never used.
 
         The lock workflow is told between two transactions, never inside one (a Temporal outage would hold
@@ -77,5 +77,6 @@ class FollowUps:
                 "attachments": [a.model_dump(mode="json") for a in activity.attachments],
                 "received_at": iso(received_at),
                 "partner_claimed_at": iso(activity.partner_claimed_at),
+                "sent_by": sent_by(event, received),
             }
             await append_evidence(tx, lead, RecordKind.ACTIVITY, actor=activity.partner_id, content=content)

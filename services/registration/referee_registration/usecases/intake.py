@@ -26,6 +26,8 @@ from referee_shared.topics import DEDUP_REQUESTS, LEADS_DECISIONS, LEADS_SUBMITT
 
 from ..domain.evidence import RecordKind
 from ..domain.lifecycle import LeadStatus
+from ..partners.domain import may_register
+from ..partners.usecases import find_partner
 from ..ports import LockScheduler
 from ..store import Lead, LeadRepository, Lock
 from ..workflows.models import LOCK_WORKFLOW_KIND, LockInput
@@ -39,6 +41,7 @@ from .recording import (
     move,
     record,
     registration_content,
+    sent_by,
 )
 
 log = logging.getLogger(__name__)
@@ -46,8 +49,15 @@ log = logging.getLogger(__name__)
 
 class Registration:
     def __init__(
-        self, transactions: Transactions, rules: RuleBook, locks: LockScheduler, settings: ServiceSettings
+        self,
+        transactions: Transactions,
+        rules: RuleBook,
+        locks: LockScheduler,
+        settings: ServiceSettings,
+        *,
+        partners_required: bool = False,
     ) -> None:
+        self._partners_required = partners_required
         self._tx = transactions
         self._settings = settings
         self._rules = rules
@@ -59,7 +69,7 @@ class Registration:
         async with self._tx.begin() as tx:
             await tx.emit(LEADS_SUBMITTED, str(submission.lead_id), submission)
 
-    async def receive(self, event: Envelope[LeadSubmitted], received_at: datetime) -> None:
+    async def receive(self, event: Envelope[LeadSubmitted], received_at: datetime, received: bytes = b"") -> None:
         """Record a submission at the system's time and ask qualification whether the partner may register it."""
         submitted = event.payload
         async with self._tx.begin() as tx:
@@ -71,7 +81,18 @@ class Registration:
                 return
             submitted_last_hour = await leads.submitted_by_since(submitted.partner_id, received_at - timedelta(hours=1))
             lead = _new_lead(submitted, received_at, event.correlation_id)
+            lead.sent_by = sent_by(event, received)
             leads.add(lead)
+            partner = await find_partner(tx, submitted.partner_id)
+            if partner is not None:
+                lead.channel = partner.channel.value  # the registry's word, never the partner's
+            if partner is not None or self._partners_required:
+                refusal = may_register(partner, submitted.partner_id, event.producer, lead.region)
+                if refusal is not None:
+                    lead.rule_set, lead.rule_version = "none", 0
+                    await begin(tx, lead, actor=lead.partner_id, reason="registration received", at=received_at)
+                    await _decide(tx, lead, LeadStatus.REJECTED, refusal.code, refusal.reason)
+                    return
             try:
                 rules = self._rules.for_product_line(submitted.product_line, received_at)
             except RuleError as exc:

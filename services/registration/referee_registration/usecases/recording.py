@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from referee_shared.events.common import Channel
+from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import LeadTransitioned, LockChange, LockChanged
 from referee_shared.outbox import Transaction
 from referee_shared.topics import LEADS_LOCKS, LEADS_TRANSITIONS
@@ -159,6 +160,20 @@ def registration_content(lead: Lead) -> dict[str, Any]:
         "expected_close": lead.expected_close.isoformat() if lead.expected_close else None,
         "received_at": timestamp(lead.received_at),
         "partner_claimed_at": timestamp(lead.partner_claimed_at) if lead.partner_claimed_at else None,
+        "sent_by": lead.sent_by,
+    }
+
+
+def sent_by(event: Envelope[Any], received: bytes) -> dict[str, Any]:
+    """Who sent a message, provably: its producer, the producer's signature and the message exactly as received.
+
+    With ``message``, anyone holding the producer's public key can check the signature again in a dispute
+    (docs/security.md says how).
+    """
+    return {
+        "producer": event.producer,
+        "signature": event.signature,
+        "message": received.decode("utf-8", "replace") if received else None,
     }
 
 
