@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from referee_shared.kafka.admin import create_topics
 from referee_shared.kafka.deadletter import DeadLetter
+from referee_shared.kafka.security import client_options
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import CONSUMER_GROUPS, all_topics_with_dead_letters, dead_letter_topic
 
@@ -22,7 +23,14 @@ app.add_typer(topics_app, name="topics")
 def create() -> None:
     """Create every topic of the registry (and each consumer's dead-letter topic) that is missing."""
     settings = ServiceSettings()
-    created = asyncio.run(create_topics(settings.kafka_bootstrap, settings.topic_prefix))
+    created = asyncio.run(
+        create_topics(
+            settings.kafka_bootstrap,
+            settings.topic_prefix,
+            replication_factor=settings.kafka_replication_factor,
+            client=client_options(settings),
+        )
+    )
     total = len(all_topics_with_dead_letters())
     typer.echo(f"topics: {len(created)} created, {total - len(created)} already there")
 

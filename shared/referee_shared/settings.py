@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,14 @@ class ServiceSettings(BaseSettings):
     instance_id: str = Field(default="1", description="distinguishes two instances of one service")
     data_dir: Path = REPO_ROOT / ".referee"
     kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = Field(default="", description="this component's Kafka principal")
+    kafka_sasl_password: str = Field(default="", description="its SCRAM password (from a secret)")
+    kafka_ssl_cafile: Path | None = Field(default=None, description="the CA that signed the brokers' certificates")
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, description="replicas of each topic created (3 in production)"
+    )
     topic_prefix: str = Field(
         default="", description="namespaces every topic and consumer group, so test runs never collide"
     )

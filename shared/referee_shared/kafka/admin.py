@@ -6,15 +6,23 @@ import contextlib
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from ..topics import Topic, all_topics_with_dead_letters
 
 
-async def create_topics(bootstrap: str, prefix: str = "", topics: tuple[Topic[Any], ...] | None = None) -> list[str]:
-    """Create missing topics; returns the names created. Existing topics are left as they are."""
+async def create_topics(
+    bootstrap: str,
+    prefix: str = "",
+    topics: tuple[Topic[Any], ...] | None = None,
+    *,
+    replication_factor: int = 1,
+    client: dict[str, Any] | None = None,
+) -> list[str]:
+    """Create missing topics with ``replication_factor`` replicas; returns the names created. Existing topics
+    are left as they are. ``client`` holds the admin client's security options (``security.client_options``)."""
     wanted = topics or all_topics_with_dead_letters()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(client or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -22,11 +30,21 @@ async def create_topics(bootstrap: str, prefix: str = "", topics: tuple[Topic[An
         if not missing:
             return []
         new = [
-            NewTopic(t.full_name(prefix), num_partitions=t.partitions, replication_factor=1, topic_configs=t.config)
+            NewTopic(
+                t.full_name(prefix),
+                num_partitions=t.partitions,
+                replication_factor=replication_factor,
+                topic_configs=t.config,
+            )
             for t in missing
         ]
         with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(new)
+            answer = await admin.create_topics(new)
+            # The broker answers per topic instead of failing the call: a refusal (say, more replicas than
+            # brokers) would otherwise pass unnoticed and leave the topic missing.
+            for name, code, message in getattr(answer, "topic_errors", ()):
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise for_code(code)(f"topic {name} not created: {message}")
         return [t.full_name(prefix) for t in missing]
     finally:
         await admin.close()

@@ -7,6 +7,7 @@ import logging
 from faststream.kafka import KafkaBroker
 
 from ..settings import ServiceSettings
+from .security import broker_security
 
 
 def make_broker(settings: ServiceSettings) -> KafkaBroker:
@@ -17,6 +18,7 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         acks="all",
         enable_idempotence=True,
         allow_auto_create_topics=False,
+        security=broker_security(settings),
         logger=logging.getLogger(f"referee.{settings.service_name}.kafka"),
         log_level=logging.DEBUG,
         description=f"Referee {settings.service_name} service",
