@@ -38,9 +38,18 @@ class Component:
     name: str
     database: bool = True
     temporal: bool = True
+    migrated_by_job: bool = True  # Alembic migrations applied by a Job (the console creates its one table itself)
+    secrets: tuple[tuple[str, str], ...] = ()  # extra (environment variable, secret key) pairs
 
 
-COMPONENTS = tuple(Component(service.name) for service in SERVICES)
+# The five services, then the console: a client of theirs over HTTP, with its own users' database.
+CONSOLE = Component(
+    "console",
+    temporal=False,
+    migrated_by_job=False,
+    secrets=(("REFEREE_SESSION_SECRET", "console-session-secret"),),
+)
+COMPONENTS = (*(Component(service.name) for service in SERVICES), CONSOLE)
 
 
 def labels(component: str) -> dict[str, str]:
@@ -61,6 +70,7 @@ def common_env(component: Component) -> list[dict[str, Any]]:
     ]
     if component.database:
         env.append(secret_env("REFEREE_DATABASE_URL", f"{component.name}-database-url"))
+    env += [secret_env(name, key) for name, key in component.secrets]
     return env
 
 
@@ -258,6 +268,9 @@ def config_map() -> dict[str, Any]:
             "REFEREE_KAFKA_REPLICATION_FACTOR": "3",
             "REFEREE_REGISTRATION_URL": "http://referee-registration",
             "REFEREE_DEDUP_URL": "http://referee-dedup",
+            "REFEREE_QUALIFICATION_URL": "http://referee-qualification",
+            "REFEREE_ARBITRATION_URL": "http://referee-arbitration",
+            "REFEREE_SETTLEMENT_URL": "http://referee-settlement",
         },
     }
 
@@ -273,7 +286,8 @@ def documents() -> dict[str, list[dict[str, Any]]]:
             disruption_budget(component),
         ]
     topics_job = job("referee-topics", COMPONENTS[0], ["infra", "topics", "create"])
-    files["jobs.yaml"] = [topics_job, *(migration_job(c) for c in COMPONENTS if c.database), evidence_check()]
+    migrations = [migration_job(c) for c in COMPONENTS if c.database and c.migrated_by_job]
+    files["jobs.yaml"] = [topics_job, *migrations, evidence_check()]
     files["kustomization.yaml"] = [
         {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
