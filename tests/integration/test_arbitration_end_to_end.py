@@ -74,7 +74,8 @@ async def test_a_transfer_ruling_moves_the_lock_and_both_parties_are_notified(co
         opened = await dealer_b.post("/disputes", json=claim)
         assert opened.status_code == 201, opened.text
         dispute_id = UUID(opened.json()["summary"]["dispute_id"])
-        assert opened.json()["holder_id"] == DEALER_A
+        assert opened.json()["holder_id"] == "respondent"  # the claimant is never told who holds the customer
+        assert DEALER_A not in opened.text
         assert opened.json()["contested_lead_id"] == str(first.lead_id)
 
         first_level = await listed_task(reviewer, dispute_id, level=1)
