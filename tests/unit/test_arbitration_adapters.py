@@ -23,7 +23,9 @@ NOW = datetime.now(UTC)
 
 
 def caller(handler: httpx.MockTransport) -> ServiceCaller:
-    return ServiceCaller("http://registration", secret=SECRET, clock=FixedClock(NOW), timeout=5, transport=handler)
+    # Signed now, not at collection: a full run reaches this module many minutes later, past the token's life.
+    clock = FixedClock(datetime.now(UTC))
+    return ServiceCaller("http://registration", secret=SECRET, clock=clock, timeout=5, transport=handler)
 
 
 async def test_a_bundle_is_fetched_as_arbiter_and_read_whole() -> None:
