@@ -97,6 +97,7 @@ class ServiceRuntime:
         self._worker: Worker | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._gauges: Sequence[metrics.GaugeQuery] = ()
+        self._expected_revisions: set[str] | None = None
 
     @property
     def temporal(self) -> Client:
@@ -162,7 +163,9 @@ class ServiceRuntime:
     async def _migrations_check(self) -> str:
         """Where a migration job applies the schema, an instance is not ready before the job is done."""
         try:
-            applied, expected = await applied_revisions(self.engine), head_revisions(self._migrations)
+            if self._expected_revisions is None:  # the scripts do not change while the process runs: read once
+                self._expected_revisions = head_revisions(self._migrations)
+            applied, expected = await applied_revisions(self.engine), self._expected_revisions
         except Exception as exc:
             return f"failing: {exc!r}"
         if applied == expected:

@@ -269,11 +269,11 @@ def _cooling_off(case: _Case) -> Decision | None:
     days = case.rules.limits.cooling_off_days
     for claim in case.known.claims:
         ended = claim.protected_until
+        until = ended + timedelta(days=days)
         if (claim.account, claim.slice) != (case.duplicate.key, case.slice_name) or claim.active:
             continue
-        if claim.partner_id != request.partner_id or request.received_at >= ended + timedelta(days=days):
+        if claim.partner_id != request.partner_id or request.received_at >= until:
             continue
-        until = ended + timedelta(days=days)
         found = refusal(
             "cooling_off",
             case.rules.ref,
