@@ -1,7 +1,8 @@
 """A labelled set for measuring dedup: existing customers, and incoming ones that are either a disguised
 copy of an existing customer (a true duplicate) or a new customer built to look like one (a hard negative).
 
-How it is built (seeded, so every run with the same arguments gives the same set):
+How it is built (seeded, so every run with the same arguments gives the same set; one module, longer
+than most, so the whole recipe of the labelled set can be reviewed in one place):
 - Existing customers are companies "<place><brand><industry><legal form>" and public institutions
   ("<city>第三人民医院", "<city>中医院", …) spread over every prefecture of China (cpca's division
   table), with a province/city/district, a street address, a valid unified social credit code, a

@@ -1,7 +1,8 @@
 """A labelled set by family: customer records written the way real partners and clerks write them.
 
 Every incoming record belongs to one family, so accuracy can be reported per family (see
-dedup_families_eval.py). Duplicates of an existing customer (``truth`` set):
+dedup_families_eval.py); one module, longer than most, because each family's generator is read beside
+the others when judging how fair the set is. Duplicates of an existing customer (``truth`` set):
 
 - ``pinyin_name``: the name in pinyin or English ("Suzhou Yongchen Technology Co., Ltd.",
   "YONGCHEN KEJI CO.,LTD"), with the same phone or the same address as the Chinese record.

@@ -3,7 +3,7 @@ brief's building-materials case, fakes for registration, dedup and Temporal, and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
+from faststream.kafka import KafkaBroker
 
 from referee_arbitration.adapters.evidence import (
     EvidenceBundle,
@@ -30,12 +30,12 @@ from referee_arbitration.settings import ArbitrationSettings
 from referee_arbitration.workflows.models import AppealFiled, DisputeCase
 from referee_shared.auth import Role, issue_token
 from referee_shared.clock import FixedClock
-from referee_shared.events.catalog import decode
 from referee_shared.events.disputes import DisputeOpened, OpenedBy
-from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
-from referee_shared.topics import DISPUTES_EVENTS, DISPUTES_RULINGS, TASKS_EVENTS, Topic
+from referee_shared.topics import DISPUTES_EVENTS, DISPUTES_RULINGS, TASKS_EVENTS
+
+from .in_memory import PublishingHarness, serving, watch_topics
 
 DEALER_A = "dealer-hangzhou"
 DEALER_B = "dealer-shaoxing"
@@ -243,7 +243,7 @@ class RecordingWorkflows:
 
 
 @dataclass
-class Court:
+class Court(PublishingHarness):
     """Arbitration alone on an in-memory broker and SQLite, with fakes for registration, dedup and Temporal."""
 
     broker: KafkaBroker
@@ -259,19 +259,8 @@ class Court:
         self.evidence.serve(case.bundle)
         self.verdicts.by_lead.update(case.verdicts)
 
-    async def publish(self, topic: Topic[P], event: Envelope[P], key: str | None = None) -> None:
-        await self.publish_raw(topic, envelope_json(event), key)
-
-    async def publish_raw(self, topic: Topic[Any], value: bytes, key: str | None = None) -> None:
-        await self.broker.publish(value, topic.name, key=key.encode() if key else None)
-        await self.settle()
-
-    async def settle(self) -> None:
-        while await self.runtime.relay.publish_pending():
-            pass
-
-    def events(self, topic: Topic[Any]) -> list[Envelope[Any]]:
-        return [decode(topic, raw) for raw in self.seen.get(topic.name, [])]
+    def relayed(self) -> list[ServiceRuntime]:
+        return [self.runtime]
 
     def steps(self, dispute_id: UUID) -> list[str]:
         return [e.payload.step.value for e in self.events(DISPUTES_EVENTS) if e.payload.dispute_id == dispute_id]
@@ -311,16 +300,6 @@ async def open_court(data_dir: Path, now: datetime | None = None) -> AsyncIterat
         workflows=workflows,
     )
     court = Court(broker, runtime, components, evidence, verdicts, workflows, clock)
-    for name in WATCHED:
-        broker.subscriber(name, group_id=f"test-watch-{name}")(_remember(court, name))
-    async with TestKafkaBroker(broker):
-        await runtime.migrate()
+    watch_topics(broker, court.seen, WATCHED)
+    async with serving(broker, [runtime]):
         yield court
-    await runtime.engine.dispose()
-
-
-def _remember(court: Court, topic: str) -> Callable[[KafkaMessage], Awaitable[None]]:
-    async def watch(msg: KafkaMessage) -> None:
-        court.seen.setdefault(topic, []).append(msg.body)
-
-    return watch

@@ -20,7 +20,7 @@ from referee_shared.topics import LEADS_SUBMITTED
 
 from ..builders import certificate, customer, envelope, make_uscc, submission
 from ..unit.conftest import InMemorySystem
-from ..unit.test_qualification_flow import running_system
+from ..unit.qualification.harness import running_system
 
 Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 

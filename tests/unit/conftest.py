@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
+from faststream.kafka import KafkaBroker
 
 from referee_dedup.workflows.models import ReviewInput
 from referee_registration.inbox.usecases import TaskRefused
@@ -23,8 +23,6 @@ from referee_registration.workflows.models import (
     LockInput,
     TransferOrder,
 )
-from referee_shared.events.catalog import decode
-from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.services import SERVICES
@@ -34,9 +32,10 @@ from referee_shared.topics import (
     LEADS_LOCKS,
     LEADS_TRANSITIONS,
     TASKS_EVENTS,
-    Topic,
     dead_letter_topic,
 )
+
+from ..in_memory import PublishingHarness, serving, watch_topics
 
 # Generated per test run, never written down: tests sign their tokens with it.
 TEST_SECRET = secrets.token_urlsafe(48)
@@ -96,7 +95,7 @@ class RecordingReviews:
 
 
 @dataclass
-class InMemorySystem:
+class InMemorySystem(PublishingHarness):
     broker: KafkaBroker
     runtimes: dict[str, ServiceRuntime]
     components: dict[str, Any]
@@ -110,20 +109,8 @@ class InMemorySystem:
         use_cases: RegistrationUseCases = self.components["registration"]
         return use_cases
 
-    async def publish(self, topic: Topic[P], event: Envelope[P], key: str | None = None) -> None:
-        await self.publish_raw(topic, envelope_json(event), key)
-
-    async def publish_raw(self, topic: Topic[Any], value: bytes, key: str | None = None) -> None:
-        await self.broker.publish(value, topic.name, key=key.encode() if key else None)
-        await self.settle()
-
-    async def settle(self) -> None:
-        """Relay every outbox until no service has anything left to publish."""
-        while sum([await runtime.relay.publish_pending() for runtime in self.runtimes.values()]):
-            pass
-
-    def events(self, topic: Topic[Any]) -> list[Envelope[Any]]:
-        return [decode(topic, raw) for raw in self.seen.get(topic.name, [])]
+    def relayed(self) -> list[ServiceRuntime]:
+        return list(self.runtimes.values())
 
     def raw(self, topic_name: str) -> list[bytes]:
         return self.seen.get(topic_name, [])
@@ -160,18 +147,6 @@ async def system(tmp_path: Path) -> AsyncIterator[InMemorySystem]:
     runtimes = {name: runtime for name, (runtime, _) in built_services.items()}
     components = {name: parts for name, (_, parts) in built_services.items()}
     built = InMemorySystem(broker, runtimes, components, locks, completer, reviews=reviews)
-    for name in WATCHED:
-
-        def remember(topic: str) -> Any:
-            async def watch(msg: KafkaMessage) -> None:
-                built.seen.setdefault(topic, []).append(msg.body)
-
-            return watch
-
-        broker.subscriber(name, group_id=f"test-watch-{name}")(remember(name))
-    async with TestKafkaBroker(broker):
-        for runtime in runtimes.values():
-            await runtime.migrate()
+    watch_topics(broker, built.seen, WATCHED)
+    async with serving(broker, list(runtimes.values())):
         yield built
-    for runtime in runtimes.values():
-        await runtime.engine.dispose()

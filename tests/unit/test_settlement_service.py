@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
+from faststream.kafka import KafkaBroker
 from typer.testing import CliRunner
 
 from referee_cli.main import app as cli
@@ -51,6 +51,7 @@ from referee_shared.token_verifier import TokenPolicy, TokenVerifier
 from referee_shared.topics import DEALS_CLOSED, DISPUTES_RULINGS, SETTLEMENTS_PAYMENTS, SETTLEMENTS_STATEMENTS, Topic
 
 from ..builders import deal_closed, deal_reversed, envelope
+from ..in_memory import serving, watch_topics
 
 
 @dataclass
@@ -122,19 +123,9 @@ async def system(tmp_path: Path) -> AsyncIterator[SettlementSystem]:
     runtime, _ = build_runtime(settings, broker=broker, workflows=workflows)
     steps = Statements(runtime.transactions, runtime.rules, settings)
     built = SettlementSystem(broker, runtime, workflows, steps, Reports(runtime.sessions, ZoneInfo("Asia/Shanghai")))
-    for name in (SETTLEMENTS_STATEMENTS.name, "deadletter.settlement"):
-
-        def remember(topic: str) -> Any:
-            async def watch(msg: KafkaMessage) -> None:
-                built.seen.setdefault(topic, []).append(msg.body)
-
-            return watch
-
-        broker.subscriber(name, group_id=f"test-watch-{name}")(remember(name))
-    async with TestKafkaBroker(broker):
-        await runtime.migrate()
+    watch_topics(broker, built.seen, (SETTLEMENTS_STATEMENTS.name, "deadletter.settlement"))
+    async with serving(broker, [runtime]):
         yield built
-    await runtime.engine.dispose()
 
 
 async def test_the_same_closed_deal_delivered_three_times_is_settled_once(system: SettlementSystem) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
+from faststream.kafka import KafkaBroker
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -43,6 +43,7 @@ from referee_shared.runtime import ServiceRuntime
 from referee_shared.topics import LEADS_DECISIONS, LEADS_LOCKS, LEADS_SUBMITTED, Topic
 
 from ..builders import customer, envelope, make_uscc, submission
+from ..in_memory import relay_all, serving, watch_topics
 
 
 @dataclass
@@ -63,8 +64,7 @@ class TimeSkippingSystem:
         await self.settle()
 
     async def settle(self) -> None:
-        while sum([await runtime.relay.publish_pending() for runtime in self.runtimes]):
-            pass
+        await relay_all(self.runtimes)
 
     def events(self, topic: Topic[Any]) -> list[Envelope[Any]]:
         return [decode(topic, raw) for raw in self.seen.get(topic.name, [])]
@@ -86,27 +86,15 @@ async def system(tmp_path: Path, time_skipping: WorkflowEnvironment) -> AsyncIte
         build_qualification(QualificationSettings(**common), broker=broker, clock=clock)[0],
     ]
     seen: dict[str, list[bytes]] = {}
-    for topic in (LEADS_DECISIONS, LEADS_LOCKS):
-
-        def remember(name: str) -> Any:
-            async def watch(msg: KafkaMessage) -> None:
-                seen.setdefault(name, []).append(msg.body)
-
-            return watch
-
-        broker.subscriber(topic.name, group_id=f"test-watch-{topic.name}")(remember(topic.name))
+    watch_topics(broker, seen, (LEADS_DECISIONS.name, LEADS_LOCKS.name))
     worker = Worker(
         env.client,
         task_queue=settings.task_queue(),
         workflows=[LeadLockWorkflow],
         activities=LockActivities(LockSteps(registration.transactions)).all(),
     )
-    async with worker, TestKafkaBroker(broker, connect_only=False):
-        for runtime in runtimes:
-            await runtime.migrate()
+    async with worker, serving(broker, runtimes, connect_only=False):
         yield TimeSkippingSystem(env, broker, runtimes, use_cases, settings, clock, seen)
-    for runtime in runtimes:
-        await runtime.engine.dispose()
 
 
 async def until_finished(handle: WorkflowHandle[Any, Any]) -> None:

@@ -2,6 +2,8 @@
 
 The workflow runs for real; its activities are recorded here, so each test reads what the workflow
 decided and when. tests/workflows/test_lock_expiry_reregistration.py runs it with the real activities.
+Longer than most modules because it is one workflow's whole life (reminders, extensions, transfers,
+expiry) over one recording harness; splitting it would scatter the timeline.
 """
 
 from __future__ import annotations

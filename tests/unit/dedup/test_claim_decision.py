@@ -1,4 +1,7 @@
-"""The order in which dedup's rules decide a claim, over facts given in memory: no database, no broker."""
+"""The order in which dedup's rules decide a claim, over facts given in memory: no database, no broker.
+
+Long because it is the table of the rules' precedence: each rule alone, then the pairs of rules that could both apply.
+"""
 
 from __future__ import annotations
 

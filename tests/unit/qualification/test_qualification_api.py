@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -15,7 +14,7 @@ from referee_qualification.app import build_app
 from referee_qualification.workflows.models import APPROVE
 from referee_shared.auth import Role, issue_token
 
-from .test_qualification_flow import QualificationSystem, licence, running_system
+from .harness import QualificationSystem, licence
 
 
 def bearer(system: QualificationSystem, role: Role, partner_id: str | None = None) -> dict[str, str]:
@@ -24,12 +23,6 @@ def bearer(system: QualificationSystem, role: Role, partner_id: str | None = Non
         secret, subject=f"{role.value}-{partner_id or 'hq'}", role=role, partner_id=partner_id, now=datetime.now(UTC)
     )
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-async def system(tmp_path: Path) -> AsyncIterator[QualificationSystem]:
-    async with running_system(tmp_path) as built:
-        yield built
 
 
 @pytest.fixture
