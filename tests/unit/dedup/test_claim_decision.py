@@ -305,6 +305,18 @@ def test_claim_within_30_km_of_another_regions_protected_customer_is_refused_wit
     assert rule.detail == "territory.cross_region_radius_km 30 (test-rules@3)"
 
 
+def test_two_protected_customers_at_the_same_spot_refuse_naming_the_first_by_key() -> None:
+    # One building, two customers held by the other region: equal distances must still give one answer.
+    same_spot = [
+        nearby("cust-xiaoshan-b", "dealer-hangzhou", XIAOSHAN),
+        nearby("cust-xiaoshan-a", "dealer-hangzhou", XIAOSHAN),
+    ]
+    decision = decide(shaoxing_claim(KEQIAO), Known([], nearby=same_spot), rules())
+
+    assert (decision.verdict, decision.code) == (Verdict.REFUSED, "cross_region_radius")
+    assert decision.customer_key == "cust-xiaoshan-a"
+
+
 def test_claim_beyond_the_radius_or_near_the_same_regions_customer_is_unique() -> None:
     far = Known([], nearby=[nearby("cust-xiaoshan", "dealer-hangzhou", XIAOSHAN)])
     same_region = Known([], nearby=[nearby("cust-keqiao", "dealer-shaoxing", KEQIAO)])

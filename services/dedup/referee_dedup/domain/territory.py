@@ -128,8 +128,12 @@ def cross_region_conflict(
         for other in nearby
         if other.partner_id != partner_id and _region_texts(rules, other.partner_id) != mine
     ]
-    within = sorted((km, other) for km, other in found if km <= radius)
-    return (within[0][1], within[0][0]) if within else None
+    within = [(km, other) for km, other in found if km <= radius]
+    if not within:
+        return None
+    # Equal distances are common (one building, several customers): the tie goes to the lowest key.
+    km, nearest = min(within, key=lambda pair: (pair[0], pair[1].customer_key, pair[1].partner_id))
+    return nearest, km
 
 
 def _region_texts(rules: TerritoryRules, partner_id: str) -> frozenset[str]:
