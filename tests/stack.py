@@ -149,6 +149,9 @@ class Stack:
             **{
                 "database_url": f"{POSTGRES.replace('postgresql://', 'postgresql+asyncpg://')}/{self.database_prefix}_{service}",
                 "outbox_poll_seconds": 0.2,
+                # Not-yet messages (a deal for a lead never registered) reach their dead letters in seconds.
+                "retry_delay_seconds": 1,
+                "retry_max_attempts": 3,
                 "log_json": False,
                 "rules_dir": rules_without_volume_limits(),
                 "message_trust": True,

@@ -6,6 +6,10 @@ General rules, true of every topic:
 - Order holds per message key only (the key column of the contract); across keys there is none.
 - Delivery is at least once: a consumer can see an event again (same `event_id`) after a restart,
   and must ignore the repeat. Referee never publishes an event whose transaction did not commit.
+- A message Referee cannot process yet (an activity, deal or ruling naming a lead not recorded yet)
+  is retried from the consumer's `retry.<service>` topic without holding back the messages behind it:
+  it may take effect after later messages of the same key, at the broker time of its first arrival,
+  or be dead-lettered with the reason after the retry bound (docs/operations.md).
 - An outbound event carries the correlation id of the message that started its flow: the
   submission for a lead (decisions, locks, transitions), the `deal.closed` for a statement, the
   `dispute.opened` for a dispute; timers (expiry, reminders) reuse it too. Send your own id in

@@ -27,6 +27,7 @@ from .db.migrate import applied_revisions, head_revisions, upgrade_to_head
 from .kafka.broker import make_broker
 from .kafka.consumer import EventConsumer
 from .kafka.publisher import BrokerSender
+from .kafka.retry import RetryPolicy
 from .observability import metrics
 from .observability.tracing import instrument_engine, instrument_httpx, tracing_enabled
 from .outbox import OutboxRelay, Transactions
@@ -84,6 +85,7 @@ class ServiceRuntime:
             concurrency=1 if self.engine.dialect.name == "sqlite" else settings.consumer_concurrency,
             traced=tracing_enabled(settings),
             admission=verifier,
+            retry=RetryPolicy(settings.retry_delay_seconds, settings.retry_max_attempts),
         )
         self.relay = OutboxRelay(self.transactions, self.sender, poll_seconds=settings.outbox_poll_seconds)
         self.rules = RuleBook.load(settings.rules_dir)

@@ -95,6 +95,19 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(
         default=5, description="a message failing this often for reasons other than bad input is dead-lettered"
     )
+    retry_delay_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=120,
+        description="a message that cannot be processed yet (a lead not recorded yet) is tried again from the "
+        "service's retry topic after this many seconds, without holding back the messages behind it",
+    )
+    retry_max_attempts: int = Field(
+        default=60,
+        ge=1,
+        description="attempts in all (the first delivery counts) before such a message is dead-lettered with "
+        "the reason; with the delay, how long it may wait for what it needs",
+    )
 
     @model_validator(mode="after")
     def _per_install_secret(self) -> ServiceSettings:

@@ -302,8 +302,28 @@ def dead_letter_topic(group: str) -> Topic[Payload]:
     )
 
 
+def retry_topic(group: str) -> Topic[Any]:
+    """Where ``group`` puts a message it cannot process yet, to read it again after a delay (kafka/retry.py)."""
+    read = tuple(dict.fromkeys(p for t in ALL_TOPICS if group in t.consumers for p in t.payloads))
+    return Topic[Any](
+        f"retry.{group}",
+        key="original key",
+        payloads=read,
+        external=False,
+        direction="internal",
+        description=f"messages the {group} service cannot process yet (a lead not recorded yet), tried again "
+        "after a delay; the original record with a stamp in its headers",
+        producers=(group,),
+        consumers=(group,),
+    )
+
+
 def all_topics_with_dead_letters() -> tuple[Topic[Any], ...]:
-    return ALL_TOPICS + tuple(dead_letter_topic(group) for group in CONSUMER_GROUPS)
+    return (
+        ALL_TOPICS
+        + tuple(dead_letter_topic(group) for group in CONSUMER_GROUPS)
+        + tuple(retry_topic(group) for group in CONSUMER_GROUPS)
+    )
 
 
 def by_name(name: str) -> Topic[Any]:

@@ -132,7 +132,13 @@ async def system(tmp_path: Path) -> AsyncIterator[InMemorySystem]:
     locks = RecordingLocks()
     completer = RecordingCompleter()
     reviews = RecordingReviews()
-    common: dict[str, Any] = {"data_dir": tmp_path, "consumer_max_attempts": 1, "auth_secret": TEST_SECRET}
+    common: dict[str, Any] = {
+        "data_dir": tmp_path,
+        "consumer_max_attempts": 1,
+        "retry_delay_seconds": 0,
+        "retry_max_attempts": 2,
+        "auth_secret": TEST_SECRET,
+    }
     # Each service's Temporal client replaced by a recording stand-in; the rest is the real service.
     stand_ins: dict[str, dict[str, Any]] = {
         "registration": {"locks": locks, "completer": completer},

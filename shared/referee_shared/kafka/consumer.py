@@ -8,7 +8,9 @@ the processed-events table. A message that cannot be decoded, or that the handle
 unprocessable, goes to the consumer's dead-letter topic with the reason and the partition moves on.
 Any other failure stops its partition at that record, which is read again after a backoff; after
 ``max_attempts`` it is dead-lettered too, so one poison message never stops a partition — except an
-outage of a dependency, which is waited out for as long as it lasts.
+outage of a dependency, which is waited out for as long as it lasts. A message the handler cannot process
+*yet* (``NotYet``: say, a lead not recorded yet) does not wait in place: it goes to the service's retry
+topic (``retry.py``) and its partition moves on; its offset is committed once the copy is acknowledged.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,9 +36,10 @@ from ..events.catalog import UndecodableMessage, decode
 from ..events.envelope import Envelope, P
 from ..observability import tracing
 from ..observability.metrics import CONSUMER_LAG, DEAD_LETTERS, HANDLER_SECONDS, MESSAGES, reason_code
-from ..topics import Topic, dead_letter_topic
+from ..topics import Topic, dead_letter_topic, retry_topic
 from .deadletter import DeadLetter
 from .publisher import Record, RecordSender
+from .retry import NotYet, RetryPolicy, RetryStamp, without_stamp
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,7 @@ class Delivery:
 
 
 Handler = Callable[[Envelope[Any], Delivery], Awaitable[None]]
+Observe = Callable[[ConsumerRecord[Any, Any]], Awaitable[bool]]
 Admission = Callable[[Topic[Any], bytes, Envelope[Any]], None]
 """Checks a decoded message before any handler sees it (who sent it); raises UndecodableMessage to refuse."""
 
@@ -100,6 +104,7 @@ class EventConsumer:
         batch_size: int = 100,
         traced: bool = False,
         admission: Admission | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._broker = broker
         self._admission = admission
@@ -114,6 +119,9 @@ class EventConsumer:
         self._traced = traced
         self._attempts: dict[tuple[str, int, int], int] = {}
         self.dead_letter_topic = dead_letter_topic(group).full_name(topic_prefix)
+        self.retry_topic = retry_topic(group).full_name(topic_prefix)
+        self._retry = retry or RetryPolicy.default()
+        self._routes: dict[str, tuple[Topic[Any], Handler]] = {}
         self.subscriptions: list[Topic[Any]] = []
 
     def on(self, topic: Topic[P], handler: Callable[[Envelope[P], Delivery], Awaitable[None]]) -> None:
@@ -125,10 +133,19 @@ class EventConsumer:
         share a topic's partitions, and joining one subscription never rebalances the others.
         """
 
-        async def consume(msg: KafkaMessage) -> None:
-            await self._consume_batch(topic, handler, msg)
+        async def observe(record: ConsumerRecord[Any, Any]) -> bool:
+            return await self._observed(topic, handler, record)
 
+        if not self._routes:
+            self._subscribe(retry_topic(self.group), self.consume_retry_record)
+        self._routes[topic.full_name(self._prefix)] = (topic, handler)
         self.subscriptions.append(topic)
+        self._subscribe(topic, observe)
+
+    def _subscribe(self, topic: Topic[Any], observe: Observe) -> None:
+        async def consume(msg: KafkaMessage) -> None:
+            await self._consume_batch(topic, observe, msg)
+
         self._broker.subscriber(
             topic.full_name(self._prefix),
             group_id=f"{self._prefix}{self.group}.{topic.name}",
@@ -141,7 +158,7 @@ class EventConsumer:
             description=topic.description,
         )(consume)
 
-    async def _consume_batch(self, topic: Topic[Any], handler: Handler, msg: KafkaMessage) -> None:
+    async def _consume_batch(self, topic: Topic[Any], observe: Observe, msg: KafkaMessage) -> None:
         partitions: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
         for record in msg.raw_message:
             partitions.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
@@ -152,7 +169,7 @@ class EventConsumer:
             async with lanes:
                 for record in records:
                     try:
-                        finished = await self._observed(topic, handler, record)
+                        finished = await observe(record)
                     except Exception:
                         # Neither processed nor dead-lettered (the dead-letter topic itself may be
                         # unreachable): the partition stops here and reads the record again.
@@ -190,7 +207,28 @@ class EventConsumer:
         for tp, offset in retry.items():
             consumer.seek(tp, offset)
 
-    async def _observed(self, topic: Topic[Any], handler: Handler, record: ConsumerRecord[Any, Any]) -> bool:
+    async def consume_retry_record(self, record: ConsumerRecord[Any, Any]) -> bool:
+        """A record of the retry topic: at its time, handled as a record of the topic it came from."""
+        try:
+            stamp = RetryStamp.read(_headers(record))
+            topic, handler = self._routes[stamp.source_topic]
+        except ValueError as exc:
+            await self._dead_letter(record, str(exc), attempts=1)
+            return True
+        except KeyError:
+            await self._dead_letter(
+                record, f"retry record from {stamp.source_topic}, which {self.group} does not read", attempts=1
+            )
+            return True
+        wait = (stamp.not_before - datetime.now(UTC)).total_seconds()
+        if wait > 0:
+            # Capped: a stamp can never park the retry partition for longer than one delay.
+            await asyncio.sleep(min(wait, self._retry.delay_seconds))
+        return await self._observed(topic, handler, record, stamp)
+
+    async def _observed(
+        self, topic: Topic[Any], handler: Handler, record: ConsumerRecord[Any, Any], stamp: RetryStamp | None = None
+    ) -> bool:
         """``consume_record``, timed and traced, with the message's ids on every log line it causes."""
         headers = _headers(record)
         ids = {name.replace("-", "_"): headers[name] for name in ("correlation-id", "event-id") if name in headers}
@@ -203,25 +241,30 @@ class EventConsumer:
         span = tracing.consuming(topic.name, headers, attributes) if self._traced else contextlib.nullcontext()
         started = time.perf_counter()
         with structlog.contextvars.bound_contextvars(**ids), span:
-            finished = await self.consume_record(topic, handler, record)
+            finished = await self.consume_record(topic, handler, record, stamp)
         HANDLER_SECONDS.labels(self.group, topic.name).observe(time.perf_counter() - started)
         MESSAGES.labels(self.group, topic.name, "handled" if finished else "retried").inc()
         return finished
 
-    async def consume_record(self, topic: Topic[Any], handler: Handler, record: ConsumerRecord[Any, Any]) -> bool:
-        """Handle one record; False when it must be read again (after the backoff this call waited)."""
+    async def consume_record(
+        self, topic: Topic[Any], handler: Handler, record: ConsumerRecord[Any, Any], stamp: RetryStamp | None = None
+    ) -> bool:
+        """Handle one record (``stamp``: a retried one, from the retry topic); False when it must be read again
+        (after the backoff this call waited)."""
         position = (record.topic, record.partition, record.offset)
         try:
             envelope = decode(topic, record.value)
             if self._admission is not None:
                 self._admission(topic, record.value, envelope)
         except UndecodableMessage as exc:
-            await self._dead_letter(record, exc.reason, attempts=1)
+            await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp)
             return True
         try:
-            await handler(envelope, _delivery(record))
+            await handler(envelope, _delivery(record) if stamp is None else _retried_delivery(record, stamp))
         except Unprocessable as exc:
-            await self._dead_letter(record, exc.reason, attempts=1)
+            await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp)
+        except NotYet as exc:
+            await self._retry_later(record, exc.reason, stamp)
         except Exception as exc:
             attempts = self._attempts.get(position, 0) + 1
             if is_outage(exc):
@@ -234,7 +277,7 @@ class EventConsumer:
             if attempts >= self._max_attempts:
                 self._attempts.pop(position, None)
                 log.exception("giving up on %s after %d attempts", position, attempts)
-                await self._dead_letter(record, f"failed {attempts} times: {exc!r}", attempts=attempts)
+                await self._dead_letter(record, f"failed {attempts} times: {exc!r}", attempts=attempts, stamp=stamp)
                 return True
             self._attempts[position] = attempts
             log.warning("handler failed on %s (attempt %d): %r; will retry", position, attempts, exc)
@@ -243,28 +286,65 @@ class EventConsumer:
         self._attempts.pop(position, None)
         return True
 
-    async def _dead_letter(self, record: ConsumerRecord[Any, Any], reason: str, *, attempts: int) -> None:
+    async def _retry_later(self, record: ConsumerRecord[Any, Any], reason: str, stamp: RetryStamp | None) -> None:
+        """Copy the record to the retry topic, due after the policy's delay; past its last attempt, dead-letter it."""
+        now = datetime.now(UTC)  # transport timing, not a business time: the wall clock, like the broker's
+        if stamp is None:
+            first = _delivery(record)
+            stamp = RetryStamp(
+                source_topic=record.topic,
+                source_partition=record.partition,
+                source_offset=record.offset,
+                first_broker_time=first.broker_time,
+                first_broker_time_is_append_time=first.broker_time_is_append_time,
+                first_failed_at=now,
+                attempts=0,
+                not_before=now,
+                reason=reason,
+            )
+        stamp = replace(stamp, attempts=stamp.attempts + 1, reason=reason)
+        due = self._retry.next_attempt_at(stamp.attempts, now)
+        if due is None:
+            give_up = self._retry.give_up_reason(reason, stamp, now)
+            await self._dead_letter(record, give_up, attempts=stamp.attempts, stamp=stamp)
+            return
+        stamp = replace(stamp, not_before=due)
+        log.info("%s[%d]@%d not processable yet (attempt %d): %s; retried from %s after %s",
+                 stamp.source_topic, stamp.source_partition, stamp.source_offset, stamp.attempts, reason,
+                 self.retry_topic, due.isoformat())  # fmt: skip
+        headers = {**without_stamp(_headers(record)), **stamp.headers()}
+        await self._sender.send([Record(self.retry_topic, record.key, record.value, headers)])
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[Any, Any], reason: str, *, attempts: int, stamp: RetryStamp | None = None
+    ) -> None:
+        """Dead-letter ``record``; a retried one under the topic, partition and offset it first arrived at."""
+        topic, partition, offset = (
+            (record.topic, record.partition, record.offset)
+            if stamp is None
+            else (stamp.source_topic, stamp.source_partition, stamp.source_offset)
+        )
         letter = DeadLetter.of(
             consumer=self.group,
             reason=reason,
             failed_at=self._clock.now(),
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
+            topic=topic,
+            partition=partition,
+            offset=offset,
             key=record.key,
             value=record.value,
             headers=_headers(record),
             attempts=attempts,
         )
-        log.warning("dead-lettered %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
-        DEAD_LETTERS.labels(self.group, record.topic, reason_code(reason)).inc()
+        log.warning("dead-lettered %s[%d]@%d: %s", topic, partition, offset, reason)
+        DEAD_LETTERS.labels(self.group, topic, reason_code(reason)).inc()
         await self._sender.send(
             [
                 Record(
                     self.dead_letter_topic,
                     record.key,
                     letter.model_dump_json().encode(),
-                    {"dead-letter-reason": reason[:500], "source-topic": record.topic},
+                    {"dead-letter-reason": reason[:500], "source-topic": topic},
                 )
             ]
         )
@@ -284,6 +364,19 @@ def _headers(record: ConsumerRecord[Any, Any]) -> dict[str, str]:
         elif isinstance(value, str):
             headers[name] = value
     return headers
+
+
+def _retried_delivery(record: ConsumerRecord[Any, Any], stamp: RetryStamp) -> Delivery:
+    """A retried record as the handler would have seen it first: its first broker time is still the authority."""
+    return Delivery(
+        topic=stamp.source_topic,
+        partition=stamp.source_partition,
+        offset=stamp.source_offset,
+        key=record.key,
+        broker_time=stamp.first_broker_time,
+        broker_time_is_append_time=stamp.first_broker_time_is_append_time,
+        value=record.value if isinstance(record.value, bytes) else b"",
+    )
 
 
 def _delivery(raw: Any) -> Delivery:

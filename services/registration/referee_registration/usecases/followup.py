@@ -10,6 +10,7 @@ from uuid import UUID
 from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import LeadActivity
 from referee_shared.kafka.consumer import Unprocessable
+from referee_shared.kafka.retry import NotYet
 from referee_shared.outbox import Transactions
 from referee_shared.topics import LEADS_ACTIVITIES
 
@@ -21,8 +22,8 @@ from .locks import LeadNotFound
 from .recording import CONSUMER, append_evidence, iso, sent_by
 
 
-class ActivityBeforeLead(Exception):
-    """The activity names a lead not recorded yet; retried, since the registration may still be on its way."""
+class ActivityBeforeLead(NotYet):
+    """The activity names a lead not recorded yet; retried later, since the registration may still be on its way."""
 
 
 class FollowUps:

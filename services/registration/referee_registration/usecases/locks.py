@@ -11,6 +11,7 @@ from uuid import UUID
 
 from referee_shared.events.disputes import DisputeRuling, RulingOutcome
 from referee_shared.events.envelope import Envelope
+from referee_shared.kafka.retry import NotYet
 from referee_shared.outbox import Transaction, Transactions
 
 from ..domain.evidence import RecordKind
@@ -58,13 +59,18 @@ class LockKeeping:
             if await tx.processed(CONSUMER, event.event_id):
                 return
             lead = await LeadRepository(tx.session).get(ruling.lead_id) if ruling.lead_id else None
+            if ruling.lead_id is not None and lead is None:  # arbitration may have read the submission first
+                raise NotYet(
+                    f"unknown_lead: ruling on dispute {ruling.dispute_id} names lead {ruling.lead_id}, "
+                    "which registration does not know"
+                )
             lock = await _lock_to_transfer(tx, lead) if lead is not None else None
             lead_id = lead.lead_id if lead is not None else None
             workflow_id = lock.workflow_id if lock is not None else None
         refusal: str | None = "the ruling does not transfer the customer"
         if lead_id is None:
             refusal = None
-            log.info("ruling on dispute %s names no lead known here; nothing to do", ruling.dispute_id)
+            log.info("ruling on dispute %s names no lead; nothing to do here", ruling.dispute_id)
         elif ruling.outcome is RulingOutcome.TRANSFERRED and ruling.new_holder_id and workflow_id is not None:
             order = TransferOrder(
                 dispute_id=ruling.dispute_id,

@@ -9,6 +9,7 @@ from referee_shared.events.deals import DealClosed, DealOutcome
 from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import LockChange
 from referee_shared.kafka.consumer import Unprocessable
+from referee_shared.kafka.retry import NotYet
 from referee_shared.outbox import Transaction, Transactions
 
 from ..domain.evidence import RecordKind
@@ -62,8 +63,8 @@ class SalesProgress:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
             lead = await LeadRepository(tx.session).get_for_update(deal.lead_id)
-            if lead is None:
-                raise Unprocessable(
+            if lead is None:  # deals come from the ERP on their own topic: the registration may still be on its way
+                raise NotYet(
                     f"unknown_lead: deal {deal.deal_id} names lead {deal.lead_id}, which registration does not know"
                 )
             if deal.outcome is DealOutcome.WON and deal.owner_id is not None and deal.owner_id != lead.partner_id:
