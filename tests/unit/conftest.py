@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 
-from referee_dedup.workflows.models import ReviewInput
+from referee_dedup.workflows.models import ClashReviewInput, ReviewInput
 from referee_registration.inbox.usecases import TaskRefused
 from referee_registration.usecases import RegistrationUseCases
 from referee_registration.workflows.models import (
@@ -90,9 +90,13 @@ class RecordingReviews:
 
     def __init__(self) -> None:
         self.started: list[ReviewInput] = []
+        self.clash_reviews: list[ClashReviewInput] = []
 
     async def start_review(self, workflow_id: str, review: ReviewInput) -> None:
         self.started.append(review)
+
+    async def start_clash_review(self, workflow_id: str, review: ClashReviewInput) -> None:
+        self.clash_reviews.append(review)
 
 
 @dataclass
