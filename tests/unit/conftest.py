@@ -29,6 +29,7 @@ from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.services import SERVICES
 from referee_shared.topics import (
+    BOARD_CHANGES,
     DEDUP_VERDICTS,
     LEADS_DECISIONS,
     LEADS_LOCKS,
@@ -139,6 +140,7 @@ WATCHED = (
     TASKS_EVENTS.name,
     LEADS_LOCKS.name,
     LEADS_TRANSITIONS.name,
+    BOARD_CHANGES.name,
     *(dead_letter_topic(service.name).name for service in SERVICES),
 )
 
