@@ -56,7 +56,7 @@ async def test_a_dealer_sees_the_shared_board_without_the_others_amount_and_a_cl
     watched: Watched, console_url: str, stack: Stack
 ) -> None:
     page = watched.page
-    account, name = await shared_account(stack)
+    _, name = await shared_account(stack)
     await sign_in(page, console_url, "shaoxing")
     await page.get_by_role("link", name="需求看板").click()
     await expect(page.get_by_role("heading", name="需求看板")).to_be_visible()
