@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from referee_cli.main import app as cli
 from referee_dedup.domain.board import Viewer, VisitEntry, clashes, contact_key, may_see_account, same_week
 from referee_dedup.usecases.bindings import SliceBindings
 from referee_dedup.usecases.board import NotOnBoard
@@ -184,3 +187,23 @@ async def test_a_visit_beyond_the_window_is_not_a_clash(system: InMemorySystem) 
         uuid4(), visit("agent-cardio", account, TODAY + timedelta(days=8)), at=clock.now()
     )
     assert posted.changes == (BoardChange.VISIT_PLANNED,)
+
+
+async def test_referee_board_show_prints_the_board_as_the_named_partner_sees_it(system: InMemorySystem) -> None:
+    account = await hospital_split_by_department(system)
+    clock = system.runtimes["dedup"].clock
+    await dedup(system).board.report_plan(uuid4(), plan("agent-ortho", account, "1200000"), at=clock.now())
+    url = system.runtimes["dedup"].settings.resolved_database_url()
+    runner = CliRunner()
+
+    def show(*options: str) -> Result:
+        return runner.invoke(cli, ["board", "show", account, "--database-url", url, *options])
+
+    # one at a time: CliRunner swaps the process's stdout while it runs
+    own = await asyncio.to_thread(show, "--partner", "agent-ortho")
+    other = await asyncio.to_thread(show, "--partner", "agent-cardio")
+    outsider = await asyncio.to_thread(show, "--partner", "dealer-hangzhou")
+    assert "¥1,200,000.00" in own.output
+    assert "关节置换手术器械" in other.output
+    assert "1,200,000" not in other.output
+    assert outsider.exit_code == 2
