@@ -92,4 +92,19 @@ DELIVERY: dict[str, Delivery] = {
         "one partition: revocations in the order they were made",
     ),
     "tasks.events": Delivery("when a reviewer task opens, is reminded, escalates or closes", "per task"),
+    "board.plans": Delivery(
+        "written by partner portals (or posted to dedup's `/board` API); the broker stamps each record "
+        "(LogAppendTime), which is the time the board shows",
+        "per account",
+    ),
+    "board.visits": Delivery(
+        "written by partner portals when a visit is planned and again when it is done (same `visit_id`); stamped by "
+        "the broker (LogAppendTime)",
+        "per account: a visit's `planned` precedes its `done` when both are sent in that order",
+    ),
+    "board.changes": Delivery(
+        "after each accepted plan or visit; a `visit_clash` when a planned visit collides with another partner's "
+        "within the rule's window, a `clash_visited` when such a visit is reported done",
+        "per account",
+    ),
 }

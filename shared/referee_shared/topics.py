@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from .events.board import BoardChanged, ProcurementPlanReported, VisitReported
 from .events.checks import DedupRequested, DedupVerdict, QualificationCheckRequested, QualificationVerdict
 from .events.deals import DealClosed, DealReversed
 from .events.disputes import DisputeOpened, DisputeProgressed, DisputeRuling
@@ -260,6 +261,39 @@ PARTNERS_REGISTRY = Topic(
     consumers=(PORTALS,),
 )
 
+BOARD_PLANS = Topic(
+    "board.plans",
+    key="customer_key",
+    payloads=(ProcurementPlanReported,),
+    external=True,
+    direction="in",
+    description="a shared account's procurement plan (what, roughly how much, when, from which source)",
+    config=_BROKER_TIME,
+    producers=(PORTALS,),
+    consumers=("dedup",),
+)
+BOARD_VISITS = Topic(
+    "board.visits",
+    key="customer_key",
+    payloads=(VisitReported,),
+    external=True,
+    direction="in",
+    description="a planned or done visit to a contact of a shared account",
+    config=_BROKER_TIME,
+    producers=(PORTALS,),
+    consumers=("dedup",),
+)
+BOARD_CHANGES = Topic(
+    "board.changes",
+    key="customer_key",
+    payloads=(BoardChanged,),
+    external=True,
+    direction="out",
+    description="a shared account's board changed: a plan, a visit, a clash of visits (never amounts)",
+    producers=("dedup",),
+    consumers=(PORTALS,),
+)
+
 ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_SUBMITTED,
     LEADS_ACTIVITIES,
@@ -281,6 +315,9 @@ ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_TRANSITIONS,
     AUTH_REVOCATIONS,
     PARTNERS_REGISTRY,
+    BOARD_PLANS,
+    BOARD_VISITS,
+    BOARD_CHANGES,
 )
 
 # The consuming services (every service consumes); each has a dead-letter topic of its own (its

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaBroker
 
-from referee_dedup.workflows.models import ReviewInput
+from referee_dedup.workflows.models import ClashReviewInput, ReviewInput
 from referee_registration.inbox.usecases import TaskRefused
 from referee_registration.usecases import RegistrationUseCases
 from referee_registration.workflows.models import (
@@ -27,6 +27,7 @@ from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.services import SERVICES
 from referee_shared.topics import (
+    BOARD_CHANGES,
     DEDUP_VERDICTS,
     LEADS_DECISIONS,
     LEADS_LOCKS,
@@ -89,9 +90,13 @@ class RecordingReviews:
 
     def __init__(self) -> None:
         self.started: list[ReviewInput] = []
+        self.clash_reviews: list[ClashReviewInput] = []
 
     async def start_review(self, workflow_id: str, review: ReviewInput) -> None:
         self.started.append(review)
+
+    async def start_clash_review(self, workflow_id: str, review: ClashReviewInput) -> None:
+        self.clash_reviews.append(review)
 
 
 @dataclass
@@ -122,6 +127,7 @@ WATCHED = (
     TASKS_EVENTS.name,
     LEADS_LOCKS.name,
     LEADS_TRANSITIONS.name,
+    BOARD_CHANGES.name,
     *(dead_letter_topic(service.name).name for service in SERVICES),
 )
 

@@ -60,6 +60,7 @@ TASK_KINDS = {
     "qualification_review": N_("Qualification review"),
     "dispute_review": N_("Dispute"),
     "settlement_approval": N_("Statement approval"),
+    "visit_clash": N_("Clashing visit"),
 }
 
 CHOICES = {
@@ -75,6 +76,8 @@ CHOICES = {
     "share": N_("Share"),
     "dismiss": N_("Dismiss"),
     "escalate": N_("Escalate"),
+    "noted": N_("Noted"),
+    "warn": N_("Warn the partners"),
 }
 
 PENDING = {"submitted", "checking"}

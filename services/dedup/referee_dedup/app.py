@@ -11,7 +11,7 @@ from referee_shared.clock import Clock
 from referee_shared.http import build_http_app
 from referee_shared.runtime import ServiceRuntime
 
-from . import api
+from . import api, board_api
 from .handlers import register_handlers
 from .metrics import GAUGES
 from .ports import ReviewScheduler
@@ -22,6 +22,7 @@ from .workflows.activities import ReviewActivities
 from .workflows.client import TemporalReviewScheduler
 from .workflows.duplicate_review import DuplicateReviewWorkflow
 from .workflows.steps import ReviewSteps
+from .workflows.visit_clash import VisitClashReviewWorkflow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,8 +40,11 @@ def build_runtime(
     )
     scheduler = reviews or TemporalReviewScheduler(lambda: runtime.temporal, settings.task_queue())
     dedup = Dedup(runtime.transactions, runtime.rules, scheduler, settings)
-    register_handlers(runtime.consumer, dedup)
-    runtime.run_worker([DuplicateReviewWorkflow], ReviewActivities(ReviewSteps(runtime.transactions), dedup).all())
+    register_handlers(runtime.consumer, dedup, runtime.clock)
+    runtime.run_worker(
+        [DuplicateReviewWorkflow, VisitClashReviewWorkflow],
+        ReviewActivities(ReviewSteps(runtime.transactions), dedup).all(),
+    )
     runtime.sample_gauges(GAUGES)
     return runtime, dedup
 
@@ -49,9 +53,9 @@ def build_app(runtime: ServiceRuntime, dedup: Dedup) -> FastAPI:
     """The HTTP face of a wired service (its lifespan starts and stops the runtime)."""
     return build_http_app(
         runtime,
-        [api.build_router(runtime.transactions, dedup)],
+        [api.build_router(runtime.transactions, dedup), board_api.build_router(runtime.transactions, dedup)],
         title="Referee dedup",
-        description="Customer index, normalisation, matching, territories and account slices.",
+        description="Customer index, normalisation, matching, territories, account slices and the demand board.",
     )
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from .board import BoardChange, BoardChanged, PlanSource, ProcurementPlanReported, VisitReported, VisitStatus
 from .common import Attachment, Channel, CustomerIdentity, GeoPoint
 from .deals import Contributor, DealClosed, DealOutcome, DealReversed, ReversalKind
 from .disputes import (
@@ -237,6 +238,44 @@ EXAMPLES: tuple[Payload, ...] = (
         producers=["partner-portal"],
         changed_by="channel-admin",
         changed_at=AT,
+    ),
+    ProcurementPlanReported(
+        plan_id=UUID("3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"),
+        partner_id="agent-ortho",
+        customer_key="cust-3f2a9c1b",
+        department="骨科",
+        product_line="orthopaedics",
+        item="关节置换手术器械 (20 套)",
+        estimated_amount=Decimal("800000.00"),
+        expected_on=date(2026, 6, 1),
+        source=PlanSource.TENDER_NOTICE,
+        notes="省采购平台公告 2026-0142",
+    ),
+    VisitReported(
+        visit_id=UUID("4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a"),
+        partner_id="agent-ortho",
+        customer_key="cust-3f2a9c1b",
+        department="骨科",
+        product_line="orthopaedics",
+        contact="设备科 李科长",
+        visit_on=date(2026, 3, 5),
+        status=VisitStatus.PLANNED,
+        visited_by="张伟",
+    ),
+    BoardChanged(
+        customer_key="cust-3f2a9c1b",
+        change=BoardChange.VISIT_CLASH,
+        partner_id="agent-ortho",
+        subject_id=UUID("4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a"),
+        slice="骨科",
+        product_line="orthopaedics",
+        contact="设备科 李科长",
+        on=date(2026, 3, 5),
+        partners=["agent-ortho", "agent-cardio"],
+        other_visits=[UUID("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b")],
+        rule_set="medical-devices",
+        rule_version=1,
+        at=AT,
     ),
 )
 

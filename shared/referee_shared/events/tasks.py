@@ -23,6 +23,7 @@ class TaskKind(StrEnum):
     QUALIFICATION_REVIEW = "qualification_review"
     DISPUTE_REVIEW = "dispute_review"
     SETTLEMENT_APPROVAL = "settlement_approval"
+    VISIT_CLASH = "visit_clash"
 
 
 class TaskOpened(Payload):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .arbitration import ArbitrationRules
+from .board import BoardRules
 from .dedup import DedupRules
 from .limits import LimitRules
 from .protection import ProtectionRules
@@ -30,6 +31,7 @@ class RuleSet(BaseModel):
     settlement: SettlementRules = Field(default_factory=SettlementRules)
     arbitration: ArbitrationRules = Field(default_factory=ArbitrationRules)
     limits: LimitRules = Field(default_factory=LimitRules)
+    board: BoardRules = Field(default_factory=BoardRules)
 
     @property
     def ref(self) -> str:

@@ -1,5 +1,6 @@
 """What dedup does, by concern: claims (``claims.py``), reviews (``reviews.py``), lock changes
-(``lock_changes.py``); ``records.py`` holds what a decision writes for both claims and reviews.
+(``lock_changes.py``), the demand board's plans and visits (``board.py``); ``records.py`` holds what a
+decision writes for both claims and reviews.
 
 ``Dedup`` wires them over one in-memory index and is what handlers, routes and activities hold.
 """
@@ -16,11 +17,12 @@ from referee_shared.settings import ServiceSettings
 from ..index_sync import IndexFollower
 from ..ports import ReviewScheduler
 from ..workflows.models import ReviewDecision
+from .board import BoardPosts
 from .claims import Claims
 from .lock_changes import LockChanges
 from .reviews import Reviews
 
-__all__ = ["Claims", "Dedup", "LockChanges", "Reviews"]
+__all__ = ["BoardPosts", "Claims", "Dedup", "LockChanges", "Reviews"]
 
 
 class Dedup:
@@ -31,6 +33,7 @@ class Dedup:
         self.reviews = Reviews(transactions, rules, reviews, settings, self.follower)
         self.claims = Claims(transactions, rules, self.reviews, self.follower)
         self.lock_changes = LockChanges(transactions)
+        self.board = BoardPosts(transactions, rules, reviews)
 
     async def check(self, event: Envelope[DedupRequested]) -> None:
         await self.claims.check(event)

@@ -29,3 +29,18 @@ class ReviewDecision(BaseModel):
     choice: str
     decided_by: str
     reason: str
+
+
+CLASH_CHOICES = ("noted", "warn")
+"""A reviewer's answer to a clashing visit: noted (a legitimate visit), or warn the partners."""
+
+
+class ClashReviewInput(BaseModel):
+    """A visit that happened although another partner visits the same contact within the rule's window."""
+
+    task_id: str
+    title: str
+    details: dict[str, Any]
+    region: str | None
+    subject_party_ids: list[str]
+    deadline_hours: int
