@@ -3,6 +3,8 @@
 A topic is typed by its payload (``Topic[LeadSubmitted]``, or a union where a topic carries several
 kinds), so mypy checks both sides against this registry: a handler subscribed to a topic receives
 ``Envelope`` of exactly that payload, and a producer cannot emit another payload on it.
+
+Long because it is the whole registry: the contract is read here in one place, topic after topic.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ Any other failure stops its partition at that record, which is read again after 
 outage of a dependency, which is waited out for as long as it lasts. A message the handler cannot process
 *yet* (``NotYet``: say, a lead not recorded yet) does not wait in place: it goes to the service's retry
 topic (``retry.py``) and its partition moves on; its offset is committed once the copy is acknowledged.
+
+Longer than most modules on purpose: the commit discipline (batches, per-partition order, dead letters,
+retries in place and on the retry topic) is one invariant and is reviewed in one piece.
 """
 
 from __future__ import annotations
