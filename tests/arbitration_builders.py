@@ -29,6 +29,7 @@ from referee_arbitration.ports import EvidenceUnavailable, WorkflowRefused
 from referee_arbitration.settings import ArbitrationSettings
 from referee_arbitration.workflows.models import AppealFiled, DisputeCase
 from referee_shared.auth import Role, issue_token
+from referee_shared.calls import no_transaction_open
 from referee_shared.clock import FixedClock
 from referee_shared.events.disputes import DisputeOpened, OpenedBy
 from referee_shared.events.tasks import TaskDecision
@@ -225,6 +226,7 @@ class RecordingWorkflows:
         self.refuse_with: str | None = None
 
     async def start(self, workflow_id: str, case: DisputeCase) -> None:
+        no_transaction_open("start")  # as the real Temporal client does
         self.started.setdefault(workflow_id, case)
 
     async def decide(self, workflow_id: str, decision: TaskDecision) -> str:

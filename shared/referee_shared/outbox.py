@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from .calls import transaction_open
 from .clock import Clock
 from .db.messaging import MessagingTables
 from .events.envelope import Envelope, P, envelope_json, new_envelope
@@ -145,8 +146,9 @@ class Transactions:
     async def begin(self) -> AsyncIterator[Transaction]:
         async with self.sessions() as session, session.begin():
             tx = Transaction(session, self.tables, self.producer, self.topic_prefix, self.clock, self.signer)
-            yield tx
-            await tx.write_outbox()
+            with transaction_open():
+                yield tx
+                await tx.write_outbox()
         if tx.emitted:
             self.committed.set()
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
+from temporalio import client as temporal_client
 from temporalio.client import Client, TLSConfig
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from .calls import no_transaction_open
 from .observability.tracing import temporal_interceptors, tracing_enabled
 from .settings import ServiceSettings
 
@@ -24,8 +26,42 @@ async def connect_temporal(settings: ServiceSettings) -> Client:
         tls=temporal_tls(settings),
         api_key=settings.temporal_api_key or None,
         runtime=_sdk_runtime(settings.temporal_metrics_bind),
-        interceptors=temporal_interceptors() if tracing_enabled(settings) else [],
+        interceptors=[NoTransactionAcrossCalls(), *(temporal_interceptors() if tracing_enabled(settings) else [])],
     )
+
+
+class NoTransactionAcrossCalls(temporal_client.Interceptor):
+    """Refuses (``CallInsideTransaction``) a start, signal, update, cancel or termination awaited while the
+    calling task holds a database transaction (``calls.py``)."""
+
+    def intercept_client(self, next: temporal_client.OutboundInterceptor) -> temporal_client.OutboundInterceptor:
+        return _Guarded(next)
+
+
+class _Guarded(temporal_client.OutboundInterceptor):
+    async def start_workflow(self, input: temporal_client.StartWorkflowInput) -> Any:
+        no_transaction_open(f"Temporal start of {input.id}")
+        return await super().start_workflow(input)
+
+    async def signal_workflow(self, input: temporal_client.SignalWorkflowInput) -> None:
+        no_transaction_open(f"Temporal signal {input.signal} to {input.id}")
+        await super().signal_workflow(input)
+
+    async def start_workflow_update(self, input: temporal_client.StartWorkflowUpdateInput) -> Any:
+        no_transaction_open(f"Temporal update {input.update} of {input.id}")
+        return await super().start_workflow_update(input)
+
+    async def start_update_with_start_workflow(self, input: temporal_client.StartWorkflowUpdateWithStartInput) -> Any:
+        no_transaction_open("Temporal update-with-start")
+        return await super().start_update_with_start_workflow(input)
+
+    async def cancel_workflow(self, input: temporal_client.CancelWorkflowInput) -> None:
+        no_transaction_open(f"Temporal cancellation of {input.id}")
+        await super().cancel_workflow(input)
+
+    async def terminate_workflow(self, input: temporal_client.TerminateWorkflowInput) -> None:
+        no_transaction_open(f"Temporal termination of {input.id}")
+        await super().terminate_workflow(input)
 
 
 def temporal_tls(settings: ServiceSettings) -> TLSConfig | bool:

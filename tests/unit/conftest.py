@@ -23,6 +23,7 @@ from referee_registration.workflows.models import (
     LockInput,
     TransferOrder,
 )
+from referee_shared.calls import no_transaction_open
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.services import SERVICES
@@ -49,6 +50,7 @@ class RecordingCompleter:
         self.delivered: list[tuple[str, str, TaskDecision]] = []
 
     async def complete(self, workflow_id: str, update_name: str, decision: TaskDecision) -> str:
+        no_transaction_open("complete")  # as the real Temporal client does
         if decision.choice == "refuse-me":
             raise TaskRefused(409, "the workflow refused the decision: not now")
         self.delivered.append((workflow_id, update_name, decision))
@@ -67,20 +69,25 @@ class RecordingLocks:
         self.transfers: list[tuple[str, TransferOrder]] = []
 
     async def start_lock(self, workflow_id: str, lock: LockInput) -> None:
+        no_transaction_open("start_lock")  # as the real Temporal client does
         self.workflow_ids.append(workflow_id)
         self.started.append(lock)
 
     async def end_lock(self, workflow_id: str, ending: LockEnding) -> None:
+        no_transaction_open("end_lock")  # as the real Temporal client does
         self.ended.append((workflow_id, ending))
 
     async def follow_up(self, workflow_id: str, follow_up: FollowUp) -> None:
+        no_transaction_open("follow_up")  # as the real Temporal client does
         self.follow_ups.append((workflow_id, follow_up))
 
     async def request_extension(self, workflow_id: str, request: ExtensionRequest) -> ExtensionTicket:
+        no_transaction_open("request_extension")  # as the real Temporal client does
         self.extension_requests.append((workflow_id, request))
         return ExtensionTicket(task_id=f"ext-{len(self.extension_requests)}", due_at=datetime.now(UTC))
 
     async def transfer(self, workflow_id: str, order: TransferOrder) -> str:
+        no_transaction_open("transfer")  # as the real Temporal client does
         self.transfers.append((workflow_id, order))
         return str(order.dispute_id)
 
@@ -93,9 +100,11 @@ class RecordingReviews:
         self.clash_reviews: list[ClashReviewInput] = []
 
     async def start_review(self, workflow_id: str, review: ReviewInput) -> None:
+        no_transaction_open("start_review")  # as the real Temporal client does
         self.started.append(review)
 
     async def start_clash_review(self, workflow_id: str, review: ClashReviewInput) -> None:
+        no_transaction_open("start_clash_review")  # as the real Temporal client does
         self.clash_reviews.append(review)
 
 

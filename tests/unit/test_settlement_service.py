@@ -33,6 +33,7 @@ from referee_settlement.views.reports import Reports
 from referee_settlement.workflows.models import IssueRequest, PlanKind, PrepareRequest, ReverseRequest
 from referee_settlement.workflows.steps import Statements
 from referee_shared.auth import Role, issue_token
+from referee_shared.calls import no_transaction_open
 from referee_shared.events.catalog import decode
 from referee_shared.events.common import Channel
 from referee_shared.events.deals import DealOutcome
@@ -59,11 +60,16 @@ class RecordingWorkflows:
     revisions: list[tuple[str, int, str]] = field(default_factory=list)
     reversals: list[tuple[str, str, str]] = field(default_factory=list)
 
+    def workflow_id(self, deal_id: str) -> str:
+        return f"settlement-{deal_id}"
+
     async def revise(self, deal_id: str, revision: int, reason: str) -> str:
+        no_transaction_open("revise")  # as the real Temporal client does
         self.revisions.append((deal_id, revision, reason))
         return f"settlement-{deal_id}"
 
     async def reverse(self, deal_id: str, revision: int, kind: str, reason: str) -> None:
+        no_transaction_open("reverse")  # as the real Temporal client does
         self.reversals.append((deal_id, kind, reason))
 
 

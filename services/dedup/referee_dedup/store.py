@@ -107,6 +107,8 @@ class Review(Base):
     workflow_id: Mapped[str] = mapped_column(String(200))
     request: Mapped[dict[str, Any]]
     candidates: Mapped[list[Any]]
+    workflow_input: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """the review workflow's input: started after the claim's commit, or by a redelivery that finds it not started"""
     correlation_id: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16))  # open, decided
     choice: Mapped[str | None] = mapped_column(String(32))
@@ -203,6 +205,10 @@ class CustomerRepository:
 
     def add_verdict(self, verdict: VerdictRecord) -> None:
         self._session.add(verdict)
+
+    async def review_of_lead(self, lead_id: UUID) -> Review | None:
+        found: Review | None = await self._session.scalar(select(Review).where(Review.lead_id == lead_id))
+        return found
 
     async def review(self, task_id: str) -> Review | None:
         result = await self._session.execute(select(Review).where(Review.task_id == task_id).with_for_update())

@@ -21,6 +21,7 @@ from referee_qualification.workflows.models import ReviewDecided, ReviewInput, V
 from referee_qualification.workflows.steps import ReviewSteps
 from referee_registration.app import build_runtime as build_registration
 from referee_registration.settings import RegistrationSettings
+from referee_shared.calls import no_transaction_open
 from referee_shared.clock import FixedClock
 from referee_shared.events.catalog import decode
 from referee_shared.events.envelope import Envelope
@@ -52,12 +53,15 @@ class RecordingReviews:
         self.ended: list[tuple[str, str]] = []
 
     async def start_review(self, workflow_id: str, review: ReviewInput) -> None:
+        no_transaction_open("start_review")  # as the real Temporal client does
         self.started.append((workflow_id, review))
 
     async def start_validity(self, workflow_id: str, validity: ValidityInput) -> None:
+        no_transaction_open("start_validity")  # as the real Temporal client does
         self.validities.append((workflow_id, validity))
 
     async def end_validity(self, workflow_id: str, reason: str) -> None:
+        no_transaction_open("end_validity")  # as the real Temporal client does
         self.ended.append((workflow_id, reason))
 
 

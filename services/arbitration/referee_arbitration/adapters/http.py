@@ -15,6 +15,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from referee_shared.auth import Role, issue_token
+from referee_shared.calls import no_transaction_open
 from referee_shared.clock import Clock
 
 from ..adapters.evidence import EvidenceBundle, Verdict
@@ -44,6 +45,7 @@ class ServiceCaller:
         self._transport = transport
 
     async def get_json(self, path: str) -> Any | None:
+        no_transaction_open(f"GET {self._base_url}{path}")
         token = issue_token(
             self._secret, subject=SERVICE_SUBJECT, role=Role.ARBITER, now=self._clock.now(), ttl=TOKEN_TTL
         )

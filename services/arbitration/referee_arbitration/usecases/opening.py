@@ -31,6 +31,9 @@ from ..workflows.models import DISPUTE_WORKFLOW_KIND, DisputeCase
 from .gathering import CaseEvidence, EvidenceGatherer, file_evidence
 from .steps import CONSUMER, SYSTEM_ACTOR, record_step
 
+STARTED = "arbitration.workflow-started"
+"""marks a dispute whose escalation workflow was started after its commit"""
+
 
 class Opening:
     def __init__(
@@ -51,10 +54,15 @@ class Opening:
         await self.open(event.payload, correlation_id=event.correlation_id, event_id=event.event_id)
 
     async def open(self, opened: DisputeOpened, *, correlation_id: str, event_id: UUID | None = None) -> Dispute:
-        """Open the dispute, or refuse it with the reason; opening the same dispute id again returns it unchanged."""
+        """Open the dispute, or refuse it with the reason; opening the same dispute id again returns it unchanged.
+
+        The escalation workflow is started after the commit; should that start not have happened (a crash in
+        between), opening the same dispute again (a redelivery, a repeated request) starts it then.
+        """
         async with self._tx.sessions() as session:
             known = await DisputeRepository(session).get(opened.dispute_id)
         if known is not None:
+            await self._resume(known)
             return known
         refusal = refusal_before_evidence(opened)
         bundle: EvidenceBundle | None = None
@@ -68,6 +76,7 @@ class Opening:
             refusal = refusal_on_evidence(opened, bundle, already)
             if refusal is None and bundle is not None:
                 evidence = await self._gatherer.gather(bundle)
+        start: DisputeCase | None = None
         async with self._tx.begin() as tx:
             disputes = DisputeRepository(tx.session)
             if event_id is not None and not await tx.first_time(CONSUMER, event_id):
@@ -80,21 +89,41 @@ class Opening:
                 lead = contested_lead(opened, bundle)
                 dispute.product_line, dispute.channel, dispute.region = await _facts(tx, bundle, lead or _first(bundle))
             if refusal is None and evidence is not None:
-                refusal = await self._begin(tx, dispute, opened, evidence)
+                refusal, start = await self._begin(tx, dispute, opened, evidence)
             if refusal is not None:
                 await _refuse(tx, dispute, refusal)
-            return dispute
+        if start is not None and dispute.workflow_id is not None:
+            await self._start(dispute, start)
+        return dispute
+
+    async def _start(self, dispute: Dispute, case: DisputeCase) -> None:
+        assert dispute.workflow_id is not None
+        await self._workflows.start(dispute.workflow_id, case)
+        async with self._tx.begin() as tx:
+            await tx.first_time(STARTED, dispute.dispute_id)
+
+    async def _resume(self, dispute: Dispute) -> None:
+        """Start the workflow of an opened dispute whose start is not on record (the process stopped before)."""
+        if dispute.workflow_id is None or dispute.rule_set is None or dispute.rule_version is None:
+            return
+        async with self._tx.begin() as tx:
+            if await tx.processed(STARTED, dispute.dispute_id):
+                return
+        bundle = await self._gatherer.bundle(dispute.lead_id, dispute.customer_key)
+        rules = self._rules.get(dispute.rule_set, dispute.rule_version)
+        await self._start(dispute, _case(dispute, rules, _channels(bundle, dispute) if bundle else {}))
 
     async def _begin(
         self, tx: Transaction, dispute: Dispute, opened: DisputeOpened, evidence: CaseEvidence
-    ) -> Refusal | None:
+    ) -> tuple[Refusal | None, DisputeCase | None]:
+        """Begin the proceedings: a refusal, or the case its workflow is started with after the commit."""
         lead = contested_lead(opened, evidence.bundle)
         try:
             if dispute.product_line is None:
                 raise RuleError("no registration on the trail names a product line")
             rules = self._rules.for_product_line(dispute.product_line, dispute.opened_at)
         except RuleError as exc:
-            return Refusal("no_rules", f"the rules governing this dispute cannot be chosen: {exc}")
+            return Refusal("no_rules", f"the rules governing this dispute cannot be chosen: {exc}"), None
         flagged = file_evidence(dispute, evidence, dispute.opened_at)
         dispute.contested_lead_id = lead.lead_id if lead else None
         dispute.holder_id = lead.partner_id if lead else None
@@ -127,10 +156,7 @@ class Opening:
                 summary="The evidence trail does not verify: " + "; ".join(evidence.check.findings),
                 reason_code="chain_broken",
             )
-        # Inside the transaction: if the commit fails the event is redelivered, and starting the same
-        # workflow id again finds the one already running.
-        await self._workflows.start(dispute.workflow_id, _case(dispute, rules, _channels(evidence.bundle, dispute)))
-        return None
+        return None, _case(dispute, rules, _channels(evidence.bundle, dispute))
 
 
 def _unsaved(opened: DisputeOpened, correlation_id: str, tx: Transaction) -> Dispute:

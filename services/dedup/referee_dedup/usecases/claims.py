@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from referee_shared.events.checks import DedupRequested
 from referee_shared.events.envelope import Envelope
-from referee_shared.outbox import Transactions
+from referee_shared.outbox import Transaction, Transactions
 from referee_shared.regions import region_key
 from referee_shared.rules.rulebook import RuleBook
 from referee_shared.rules.ruleset import RuleSet
@@ -39,30 +39,38 @@ class Claims:
         request = event.payload
         written: list[Customer] = []
         async with self._tx.begin() as tx:
-            if not await tx.first_time(CONSUMER, event.event_id):
-                return
-            customers = CustomerRepository(tx.session)
-            earlier = await customers.verdicts(request.lead_id)
-            if earlier:
-                await publish(tx, earlier[-1], event.correlation_id)
-                return
-            await customers.lock_region(region_key(request.customer))
-            await self._follower.catch_up(tx.session, tx.clock.now())
-            rules = self._rules.get(request.rule_set, request.rule_version)
-            claim = _claim_request(request)
-            decision = decide(claim, await self._known(customers, claim, rules), rules)
-            now = tx.clock.now()
-            if decision.claim is not None:
-                await take_claim(customers, request, rules, decision.claim, now, written)
-            task_id = None
-            if decision.review is not None:
-                opened = await self._reviews.open(tx, customers, request, rules, decision.review, event.correlation_id)
-                task_id = opened.task_id
-            verdict = record(request, decision, rules, now, review_task_id=task_id)
-            customers.add_verdict(verdict)
-            await publish(tx, verdict, event.correlation_id)
+            fresh = await tx.first_time(CONSUMER, event.event_id)
+            held = await self._decide(tx, event, written) if fresh else True
+        # A held claim's review workflow starts after the commit; a redelivery starts it if it was not.
+        if held:
+            await self._reviews.start(request.lead_id)
         for customer in written:
             self._follower.learn(customer)
+
+    async def _decide(self, tx: Transaction, event: Envelope[DedupRequested], written: list[Customer]) -> bool:
+        """Decide the claim in the caller's transaction; True when it was held for a reviewer."""
+        request = event.payload
+        customers = CustomerRepository(tx.session)
+        earlier = await customers.verdicts(request.lead_id)
+        if earlier:
+            await publish(tx, earlier[-1], event.correlation_id)
+            return False
+        await customers.lock_region(region_key(request.customer))
+        await self._follower.catch_up(tx.session, tx.clock.now())
+        rules = self._rules.get(request.rule_set, request.rule_version)
+        claim = _claim_request(request)
+        decision = decide(claim, await self._known(customers, claim, rules), rules)
+        now = tx.clock.now()
+        if decision.claim is not None:
+            await take_claim(customers, request, rules, decision.claim, now, written)
+        task_id = None
+        if decision.review is not None:
+            opened = await self._reviews.open(tx, customers, request, rules, decision.review, event.correlation_id)
+            task_id = opened.task_id
+        verdict = record(request, decision, rules, now, review_task_id=task_id)
+        customers.add_verdict(verdict)
+        await publish(tx, verdict, event.correlation_id)
+        return task_id is not None
 
     async def _known(self, customers: CustomerRepository, request: ClaimRequest, rules: RuleSet) -> Known:
         """Every fact the rules may look at: the candidates, their accounts' claims and bindings, what

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from uuid import UUID
 
 from referee_shared.events.checks import DedupRequested
 from referee_shared.events.tasks import TaskKind
@@ -20,6 +21,9 @@ from ..ports import ReviewScheduler
 from ..store import Customer, CustomerRepository, PairDecision, Review
 from ..workflows.models import REVIEW_WORKFLOW_KIND, ReviewDecision, ReviewInput
 from .records import new_customer, new_customer_key, publish, record, take_claim
+
+REVIEW_STARTED = "dedup.review-started"
+"""marks a lead whose review workflow was started after its claim's commit"""
 
 
 class Reviews:
@@ -46,7 +50,7 @@ class Reviews:
         ask: ReviewAsk,
         correlation_id: str,
     ) -> ReviewInput:
-        """Hold the claim for a reviewer and start the review workflow, within the claim's transaction."""
+        """Hold the claim for a reviewer; its review workflow is started after the claim's commit (``start``)."""
         review = _review_input(request, rules, ask)
         workflow_id = self._settings.workflow_id(REVIEW_WORKFLOW_KIND, request.lead_id)
         customers.add_review(
@@ -57,15 +61,28 @@ class Reviews:
                 workflow_id=workflow_id,
                 request=request.model_dump(mode="json"),
                 candidates=[dict(c) for c in ask.candidates],
+                workflow_input=review.model_dump(mode="json"),
                 correlation_id=correlation_id,
                 status="open",
                 opened_at=tx.clock.now(),
             )
         )
         await tx.session.flush()
-        # Started before the commit: a failed commit redelivers the request, and the start finds the workflow.
-        await self._scheduler.start_review(workflow_id, review)
         return review
+
+    async def start(self, lead_id: UUID) -> None:
+        """Start the review workflow of the lead's open review, unless its start is on record; a start joins
+        the workflow if it runs already (a redelivery after a crash between the commit and the start)."""
+        async with self._tx.begin() as tx:
+            if await tx.processed(REVIEW_STARTED, lead_id):
+                return
+            review = await CustomerRepository(tx.session).review_of_lead(lead_id)
+            if review is None or review.status != "open" or review.workflow_input is None:
+                return
+            workflow_id, start = review.workflow_id, ReviewInput.model_validate(review.workflow_input)
+        await self._scheduler.start_review(workflow_id, start)
+        async with self._tx.begin() as tx:
+            await tx.first_time(REVIEW_STARTED, lead_id)
 
     async def apply_review(self, decision: ReviewDecision) -> str:
         """Apply and remember a reviewer's decision, and answer the held registration; idempotent."""

@@ -41,6 +41,8 @@ from ..workflows.models import (
 log = logging.getLogger(__name__)
 
 CONSUMER = "qualification"
+STARTED = "qualification.review-started"
+"""marks a submission whose review workflow was started after its commit, so a redelivery does not start it again"""
 
 
 class NotFound(Exception):
@@ -131,63 +133,85 @@ class Qualifications:
             await tx.emit(QUALIFICATIONS_SUBMITTED, submission.partner_id, submission)
 
     async def submitted(self, event: Envelope[QualificationSubmitted]) -> None:
-        """Store a submission as pending and start its review, unless the same certificate is already live."""
+        """Store a submission as pending and start its review, unless the same certificate is already live.
+
+        The review workflow is started after the commit; a crash in between redelivers the submission, which
+        starts it then (keyed by the certificate, a start joins the review already running).
+        """
         submission = event.payload
         async with self._tx.begin() as tx:
-            if not await tx.first_time(CONSUMER, event.event_id):
+            if await tx.first_time(CONSUMER, event.event_id):
+                review = await self._store(tx, event)
+            elif await tx.processed(STARTED, event.event_id):
                 return
-            repository = QualificationRepository(tx.session)
-            if await repository.get(submission.submission_id) is not None:
-                return
-            now = tx.clock.now()
-            try:
-                admission = self.admit(submission, now)
-            except SubmissionRefused as exc:
-                raise Unprocessable(exc.reason) from exc
-            key = certificate_key(
-                submission.partner_id,
-                submission.product_line,
-                submission.certificate_number,
-                submission.valid_from,
-                submission.valid_to,
-            )
-            earlier = await repository.with_key(key)
-            live = next((q for q in earlier if q.status in LIVE), None)
-            if live is not None:
-                await record_change(
-                    tx,
-                    live,
-                    QualificationChange.DUPLICATE,
-                    at=now,
-                    actor=submission.partner_id,
-                    reason=f"submission {submission.submission_id} repeats this certificate, which is already "
-                    f"{live.status}; no second review",
-                    details={"document_sha256": submission.document.sha256},
-                    duplicate_submission_id=submission.submission_id,
-                )
-                return
-            qualification = self._new(submission, admission, key, now, event.correlation_id)
-            repository.add(qualification)
-            revoked = next((q for q in earlier if q.status == QualificationStatus.REVOKED), None)
-            if revoked is not None:
-                await self._refuse_revoked(tx, qualification, revoked, now)
-                return
-            due_at = qualification.review_due_at
-            assert due_at is not None
+            else:
+                review = await self._review_of(tx, submission.submission_id)
+        if review is not None:
+            await self._reviews.start_review(*review)
+            async with self._tx.begin() as tx:
+                await tx.first_time(STARTED, event.event_id)
+
+    async def _review_of(self, tx: Transaction, submission_id: UUID) -> tuple[str, ReviewInput] | None:
+        """The review a stored, still pending submission is waiting for (a redelivery starts it again)."""
+        qualification = await QualificationRepository(tx.session).get(submission_id)
+        if qualification is None or qualification.status != QualificationStatus.PENDING:
+            return None
+        admission = Admission(self._rules.get(qualification.rule_set, qualification.rule_version), qualification.name)
+        return qualification.review_workflow_id, self._review(qualification, admission)
+
+    async def _store(self, tx: Transaction, event: Envelope[QualificationSubmitted]) -> tuple[str, ReviewInput] | None:
+        """Store the submission as pending; the review workflow to start after the commit, if there is one."""
+        submission = event.payload
+        repository = QualificationRepository(tx.session)
+        if await repository.get(submission.submission_id) is not None:
+            return None
+        now = tx.clock.now()
+        try:
+            admission = self.admit(submission, now)
+        except SubmissionRefused as exc:
+            raise Unprocessable(exc.reason) from exc
+        key = certificate_key(
+            submission.partner_id,
+            submission.product_line,
+            submission.certificate_number,
+            submission.valid_from,
+            submission.valid_to,
+        )
+        earlier = await repository.with_key(key)
+        live = next((q for q in earlier if q.status in LIVE), None)
+        if live is not None:
             await record_change(
                 tx,
-                qualification,
-                QualificationChange.RECEIVED,
+                live,
+                QualificationChange.DUPLICATE,
                 at=now,
                 actor=submission.partner_id,
-                reason=f"under review; first-level decision due by {due_at.isoformat()}",
+                reason=f"submission {submission.submission_id} repeats this certificate, which is already "
+                f"{live.status}; no second review",
                 details={"document_sha256": submission.document.sha256},
-                level=1,
-                due_at=due_at,
+                duplicate_submission_id=submission.submission_id,
             )
-            # Started before the commit: if the commit fails the submission is redelivered and the start,
-            # keyed by the certificate, finds the review already running.
-            await self._reviews.start_review(qualification.review_workflow_id, self._review(qualification, admission))
+            return None
+        qualification = self._new(submission, admission, key, now, event.correlation_id)
+        repository.add(qualification)
+        revoked = next((q for q in earlier if q.status == QualificationStatus.REVOKED), None)
+        if revoked is not None:
+            await self._refuse_revoked(tx, qualification, revoked, now)
+            return None
+        due_at = qualification.review_due_at
+        assert due_at is not None
+        await record_change(
+            tx,
+            qualification,
+            QualificationChange.RECEIVED,
+            at=now,
+            actor=submission.partner_id,
+            reason=f"under review; first-level decision due by {due_at.isoformat()}",
+            details={"document_sha256": submission.document.sha256},
+            level=1,
+            due_at=due_at,
+        )
+        return qualification.review_workflow_id, self._review(qualification, admission)
 
     def _new(
         self, submission: QualificationSubmitted, admission: Admission, key: str, now: datetime, correlation_id: str

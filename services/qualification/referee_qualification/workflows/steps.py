@@ -79,7 +79,17 @@ class ReviewSteps:
             await publish(tx, task_reminded(step.task.task_id, due_at=step.task.due_at, overdue=True, at=step.at))
 
     async def decide(self, step: ReviewDecided) -> str:
-        """Record a reviewer's approval or rejection (an approval starts the validity); returns the status after."""
+        """Record a reviewer's approval or rejection (an approval starts the validity); returns the status after.
+
+        The validity workflow is started after the commit, also when a retry of this step finds the decision
+        already recorded (the first attempt may have stopped in between); the start joins one that runs.
+        """
+        status = await self._record_decision(step)
+        if status == QualificationStatus.APPROVED:
+            await self._reviews.start_validity(step.validity_workflow_id, step.validity)
+        return status
+
+    async def _record_decision(self, step: ReviewDecided) -> str:
         decision = step.decision
         async with self._tx.begin() as tx:
             qualification = await QualificationRepository(tx.session).get_for_update(step.submission_id)
@@ -104,9 +114,6 @@ class ReviewSteps:
                 details={"task_id": step.task.task_id, "role": decision.role, **decision.details},
                 level=step.task.level,
             )
-            if approved:
-                # Started before the commit: a retry after a failed commit finds the validity already running.
-                await self._reviews.start_validity(step.validity_workflow_id, step.validity)
             return qualification.status
 
     async def warn_expiry(self, step: Step) -> None:

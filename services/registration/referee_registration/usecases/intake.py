@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -158,8 +157,20 @@ class Registration:
         """Dedup had the last word on the claim: accept and lock, reject as a duplicate, or hold.
 
         A held lead gets a second verdict once a reviewer decided the possible duplicate.
+
+        A unique claim's lock workflow is started first, outside any transaction, and the acceptance written
+        after it: an accepted decision is never published without its running workflow, and no transaction
+        waits for Temporal. A crash in between redelivers the verdict; the start joins the running workflow.
         """
         verdict = event.payload
+        if verdict.outcome is DedupOutcome.UNIQUE:
+            async with self._tx.begin() as tx:
+                if await tx.processed(CONSUMER, event.event_id):
+                    return
+                lead = await _awaiting_verdict(tx, verdict.lead_id, (LeadStatus.CHECKING, LeadStatus.HELD))
+                start = self._lock_start(lead, verdict.customer_key) if lead is not None else None
+            if start is not None:
+                await self._locks.start_lock(*start)
         async with self._tx.begin() as tx:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
@@ -185,16 +196,15 @@ class Registration:
             else:
                 await _decide(tx, lead, LeadStatus.REJECTED, verdict.reason_code, verdict.reason, explanation)
 
-    async def _accept(self, tx: Transaction, lead: Lead, explanation: list[MatchReason]) -> None:
+    def _lock_start(self, lead: Lead, customer_key: str) -> tuple[str, LockInput]:
+        """The lock workflow's id and input. Everything about the lock follows from the lead, so a redelivered
+        verdict starts the very same workflow (kept by USE_EXISTING) and writes the very same lock row."""
         rules = self._rules.get(lead.rule_set, lead.rule_version)
-        assert lead.customer_key is not None
-        # Everything about the lock follows from the lead, so a redelivered verdict starts the very same
-        # workflow (kept by USE_EXISTING) and writes the very same lock row.
         lock_input = LockInput(
             lock_id=uuid5(NAMESPACE_URL, f"referee:lock:{lead.lead_id}"),
             lead_id=lead.lead_id,
             partner_id=lead.partner_id,
-            customer_key=lead.customer_key,
+            customer_key=customer_key,
             starts_at=lead.received_at,
             expires_at=lead.received_at + timedelta(days=rules.protection.period_days),
             rule_set=rules.id,
@@ -202,37 +212,37 @@ class Registration:
             protection=rules.protection,
             region=lead.region,
         )
-        workflow_id = self._settings.workflow_id(LOCK_WORKFLOW_KIND, lead.lead_id)
-        # The start runs while the database work is done, and the transaction commits only once it
-        # succeeded: an accepted decision is never published without its running lock workflow.
-        starting = asyncio.ensure_future(self._locks.start_lock(workflow_id, lock_input))
-        try:
-            lock = Lock(
-                lock_id=lock_input.lock_id,
-                lead_id=lead.lead_id,
-                partner_id=lead.partner_id,
-                customer_key=lead.customer_key,
-                status="active",
-                starts_at=lock_input.starts_at,
-                expires_at=lock_input.expires_at,
-                rule_set=rules.id,
-                rule_version=rules.version,
-                workflow_id=workflow_id,
-                extensions_granted=0,
-            )
-            LeadRepository(tx.session).add_lock(lock)
-            await _decide(
-                tx,
-                lead,
-                LeadStatus.ACCEPTED,
-                "first_valid_claim",
-                f"first valid registration of this customer; protected for {rules.protection.period_days} days",
-                explanation,
-                lock=LockSummary(lock_id=lock.lock_id, expires_at=lock.expires_at),
-            )
-            await emit_lock_change(tx, lock, LockChange.GRANTED, "registration accepted")
-        finally:
-            await starting
+        return self._settings.workflow_id(LOCK_WORKFLOW_KIND, lead.lead_id), lock_input
+
+    async def _accept(self, tx: Transaction, lead: Lead, explanation: list[MatchReason]) -> None:
+        """Write the acceptance and its lock; the lock workflow was started before this transaction."""
+        rules = self._rules.get(lead.rule_set, lead.rule_version)
+        assert lead.customer_key is not None
+        workflow_id, lock_input = self._lock_start(lead, lead.customer_key)
+        lock = Lock(
+            lock_id=lock_input.lock_id,
+            lead_id=lead.lead_id,
+            partner_id=lead.partner_id,
+            customer_key=lead.customer_key,
+            status="active",
+            starts_at=lock_input.starts_at,
+            expires_at=lock_input.expires_at,
+            rule_set=rules.id,
+            rule_version=rules.version,
+            workflow_id=workflow_id,
+            extensions_granted=0,
+        )
+        LeadRepository(tx.session).add_lock(lock)
+        await _decide(
+            tx,
+            lead,
+            LeadStatus.ACCEPTED,
+            "first_valid_claim",
+            f"first valid registration of this customer; protected for {rules.protection.period_days} days",
+            explanation,
+            lock=LockSummary(lock_id=lock.lock_id, expires_at=lock.expires_at),
+        )
+        await emit_lock_change(tx, lock, LockChange.GRANTED, "registration accepted")
 
 
 def _new_lead(submitted: LeadSubmitted, received_at: datetime, correlation_id: str) -> Lead:

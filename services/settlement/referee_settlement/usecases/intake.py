@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from decimal import Decimal
+from uuid import UUID
 
 from referee_shared.events.deals import DealClosed, DealOutcome, DealReversed
 from referee_shared.events.disputes import DisputeRuling, RulingOutcome
@@ -31,6 +32,8 @@ from ..store import CreditRuling, Deal, PaymentReport, SettlementRepository, Sta
 log = logging.getLogger(__name__)
 
 CONSUMER = "settlement"
+TOLD = "settlement.told"
+"""marks an event whose workflow calls were made after its commit, so a redelivery does not make them again"""
 
 
 class Settlement:
@@ -46,80 +49,121 @@ class Settlement:
             await self.reversed(event)
 
     async def closed(self, event: Envelope[DealClosed]) -> None:
-        """A deal closed: record it; a won deal (or a change to one) goes to its settlement workflow."""
+        """A deal closed: record it; a won deal (or a change to one) goes to its settlement workflow.
+
+        The workflow is told after the commit (it reads the revision it is told of from the committed deal);
+        a crash in between redelivers the event, which tells it then (a revision it knows changes nothing).
+        """
         closed = event.payload
         deal_row = _deal_row(closed, event.correlation_id)
         if closed.outcome is DealOutcome.WON:
             self._check_settleable(deal_row)
         async with self._tx.begin() as tx:
-            if not await tx.first_time(CONSUMER, event.event_id):
-                return
             repo = SettlementRepository(tx.session)
-            deal = await repo.deal_for_update(closed.deal_id)
-            if deal is None:
-                deal_row.received_at = tx.clock.now()
-                repo.add(deal_row)
-                deal = deal_row
-                reason = "deal closed"
-            elif deal.digest == deal_row.digest:
-                log.info("deal %s reported again with the same terms; settled once", closed.deal_id)
+            if await tx.first_time(CONSUMER, event.event_id):
+                tell = await self._record_closed(tx, repo, deal_row)
+            elif await tx.processed(TOLD, event.event_id):
                 return
-            elif deal.status == DealStatus.REVERSED:
-                raise Unprocessable(f"deal {closed.deal_id} was reversed; a reversed deal is not reopened")
             else:
-                _take_terms(deal, deal_row)
-                deal.revision += 1
-                reason = "deal terms corrected"
-            if deal.status == DealStatus.WON or deal.workflow_id is not None:
-                # Signalled before the commit: if the commit fails the event is redelivered, and the workflow
-                # waits for this revision to be recorded before settling it.
-                deal.workflow_id = await self._workflows.revise(deal.deal_id, deal.revision, reason)
+                tell = _revision_to_tell(await repo.deal(closed.deal_id), "deal closed")
+        if tell is not None:
+            await self._workflows.revise(*tell)
+            await self._told(event.event_id)
+
+    async def _record_closed(
+        self, tx: Transaction, repo: SettlementRepository, deal_row: Deal
+    ) -> tuple[str, int, str] | None:
+        deal = await repo.deal_for_update(deal_row.deal_id)
+        if deal is None:
+            deal_row.received_at = tx.clock.now()
+            repo.add(deal_row)
+            deal = deal_row
+            reason = "deal closed"
+        elif deal.digest == deal_row.digest:
+            log.info("deal %s reported again with the same terms; settled once", deal_row.deal_id)
+            return None
+        elif deal.status == DealStatus.REVERSED:
+            raise Unprocessable(f"deal {deal_row.deal_id} was reversed; a reversed deal is not reopened")
+        else:
+            _take_terms(deal, deal_row)
+            deal.revision += 1
+            reason = "deal terms corrected"
+        if deal.status == DealStatus.WON or deal.workflow_id is not None:
+            deal.workflow_id = self._workflows.workflow_id(deal.deal_id)
+        return _revision_to_tell(deal, reason)
 
     async def reversed(self, event: Envelope[DealReversed]) -> None:
-        """A refund or cancellation: the deal's issued statement is netted to zero by its workflow."""
+        """A refund or cancellation: the deal's issued statement is netted to zero by its workflow (told after
+        the commit; a redelivery tells it again, which a reversed workflow ignores)."""
         reversal = event.payload
         async with self._tx.begin() as tx:
+            repo = SettlementRepository(tx.session)
+            if await tx.processed(TOLD, event.event_id):
+                return
             if not await tx.first_time(CONSUMER, event.event_id):
-                return
-            deal = await SettlementRepository(tx.session).deal_for_update(reversal.deal_id)
-            if deal is None:
-                raise Unprocessable(f"no closed deal {reversal.deal_id} to reverse")
-            if deal.status == DealStatus.REVERSED:
-                return
-            if deal.status == DealStatus.LOST:
-                raise Unprocessable(f"deal {reversal.deal_id} was lost: there is nothing to reverse")
-            deal.status = DealStatus.REVERSED.value
-            deal.reversal_kind, deal.reversal_reason, deal.reversed_at = (
-                reversal.kind.value,
-                reversal.reason,
-                reversal.reversed_at,
-            )
-            if deal.workflow_id is not None:
-                await self._workflows.reverse(deal.deal_id, deal.revision, reversal.kind.value, reversal.reason)
+                deal = await repo.deal(reversal.deal_id)
+            else:
+                deal = await repo.deal_for_update(reversal.deal_id)
+                if deal is None:
+                    raise Unprocessable(f"no closed deal {reversal.deal_id} to reverse")
+                if deal.status == DealStatus.REVERSED:
+                    return
+                if deal.status == DealStatus.LOST:
+                    raise Unprocessable(f"deal {reversal.deal_id} was lost: there is nothing to reverse")
+                deal.status = DealStatus.REVERSED.value
+                deal.reversal_kind, deal.reversal_reason, deal.reversed_at = (
+                    reversal.kind.value,
+                    reversal.reason,
+                    reversal.reversed_at,
+                )
+            tell = None
+            if deal is not None and deal.status == DealStatus.REVERSED and deal.workflow_id is not None:
+                kind, why = deal.reversal_kind or reversal.kind.value, deal.reversal_reason or reversal.reason
+                tell = (deal.deal_id, deal.revision, kind, why)
+        if tell is not None:
+            await self._workflows.reverse(*tell)
+            await self._told(event.event_id)
 
     async def ruling(self, event: Envelope[DisputeRuling]) -> None:
-        """Arbitration ruled on a lead: its deals are settled again under the ruling."""
+        """Arbitration ruled on a lead: its deals are settled again under the ruling (their workflows told after
+        the commit; a redelivery tells them again)."""
         ruling = event.payload
         if ruling.lead_id is None:
             return
         _check_ruling(ruling)
+        reason = f"ruling {ruling.dispute_id}: {ruling.outcome.value}"
         async with self._tx.begin() as tx:
-            if not await tx.first_time(CONSUMER, event.event_id):
-                return
             repo = SettlementRepository(tx.session)
-            known = await repo.ruling(ruling.lead_id)
-            if known is not None and known.decided_at > ruling.decided_at:
+            if await tx.processed(TOLD, event.event_id):
                 return
-            if known is None:
-                known = CreditRuling(lead_id=ruling.lead_id)
-                repo.add(known)
-            _take_ruling(known, ruling, tx)
-            for deal in await repo.deals_of_lead_for_update(ruling.lead_id):
-                if deal.status != DealStatus.WON:
-                    continue
-                deal.revision += 1
-                reason = f"ruling {ruling.dispute_id}: {ruling.outcome.value}"
-                deal.workflow_id = await self._workflows.revise(deal.deal_id, deal.revision, reason)
+            if await tx.first_time(CONSUMER, event.event_id) and not await self._record_ruling(tx, repo, ruling):
+                return
+            deals = await repo.deals_of_lead_for_update(ruling.lead_id)
+            tells = [tell for deal in deals if (tell := _revision_to_tell(deal, reason)) is not None]
+        for tell in tells:
+            await self._workflows.revise(*tell)
+        await self._told(event.event_id)
+
+    async def _told(self, event_id: UUID) -> None:
+        async with self._tx.begin() as tx:
+            await tx.first_time(TOLD, event_id)
+
+    async def _record_ruling(self, tx: Transaction, repo: SettlementRepository, ruling: DisputeRuling) -> bool:
+        """Record the ruling and raise the revision of the lead's won deals; False when a later ruling stands."""
+        assert ruling.lead_id is not None
+        known = await repo.ruling(ruling.lead_id)
+        if known is not None and known.decided_at > ruling.decided_at:
+            return False
+        if known is None:
+            known = CreditRuling(lead_id=ruling.lead_id)
+            repo.add(known)
+        _take_ruling(known, ruling, tx)
+        for deal in await repo.deals_of_lead_for_update(ruling.lead_id):
+            if deal.status != DealStatus.WON:
+                continue
+            deal.revision += 1
+            deal.workflow_id = self._workflows.workflow_id(deal.deal_id)
+        return True
 
     async def payment(self, event: Envelope[SettlementPayment]) -> None:
         """Finance paid a line, or could not: retry it per rule, then flag it."""
@@ -194,6 +238,13 @@ class Settlement:
             split_deal(deal_terms(deal), rules.settlement, rules.tiers)
         except (RuleError, SettlementError) as exc:
             raise Unprocessable(f"won deal {deal.deal_id} cannot be settled: {exc}") from exc
+
+
+def _revision_to_tell(deal: Deal | None, reason: str) -> tuple[str, int, str] | None:
+    """What the deal's workflow is told after the commit: its current revision, if it has a workflow and is won."""
+    if deal is None or deal.workflow_id is None or deal.status != DealStatus.WON:
+        return None
+    return deal.deal_id, deal.revision, reason
 
 
 def _deal_row(closed: DealClosed, correlation_id: str) -> Deal:

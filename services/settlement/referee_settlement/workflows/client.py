@@ -20,6 +20,9 @@ class TemporalSettlementWorkflows:
         self._client = client
         self._settings = settings
 
+    def workflow_id(self, deal_id: str) -> str:
+        return self._settings.workflow_id(SETTLEMENT_WORKFLOW_KIND, deal_id)
+
     async def revise(self, deal_id: str, revision: int, reason: str) -> str:
         return await self._signal_with_start(deal_id, revision, "revise", DealRevised(revision=revision, reason=reason))
 
@@ -27,7 +30,7 @@ class TemporalSettlementWorkflows:
         await self._signal_with_start(deal_id, revision, "reverse", DealReversal(kind=kind, reason=reason))
 
     async def _signal_with_start(self, deal_id: str, revision: int, signal: str, argument: object) -> str:
-        workflow_id = self._settings.workflow_id(SETTLEMENT_WORKFLOW_KIND, deal_id)
+        workflow_id = self.workflow_id(deal_id)
         # A deal's workflow ends only once the deal is reversed; a late signal to it has nothing to change.
         with suppress(WorkflowAlreadyStartedError):
             await self._client().start_workflow(
