@@ -24,12 +24,15 @@ from aiokafka.structs import RecordMetadata
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from referee_shared.events.board import PlanSource, ProcurementPlanReported, VisitReported, VisitStatus
 from referee_shared.events.catalog import UndecodableMessage, decode
 from referee_shared.events.envelope import Envelope, envelope_json
 from referee_shared.events.leads import ActivityKind, LeadActivity
 from referee_shared.events.settlements import PaymentStatus, SettlementPayment
 from referee_shared.kafka.deadletter import DeadLetter
 from referee_shared.topics import (
+    BOARD_PLANS,
+    BOARD_VISITS,
     DEALS_CLOSED,
     DISPUTES_OPENED,
     LEADS_ACTIVITIES,
@@ -267,4 +270,36 @@ async def test_poison_on_settlements_payments_never_loses_the_next_payment(rig: 
         )
 
     await asyncio.to_thread(property_of(SETTLEMENTS_PAYMENTS, valid), rig)
+    await rig.all_decided()
+
+
+async def test_poison_on_the_board_topics_never_loses_the_next_plan_or_visit(rig: Rig) -> None:
+    def plan() -> Envelope[Any]:
+        return envelope(
+            ProcurementPlanReported(
+                plan_id=uuid.uuid4(),
+                partner_id="agent-ortho",
+                customer_key=f"cust-{uuid.uuid4()}",
+                product_line="orthopaedics",
+                item="关节置换器械",
+                source=PlanSource.TENDER_NOTICE,
+            )
+        )
+
+    def visit() -> Envelope[Any]:
+        return envelope(
+            VisitReported(
+                visit_id=uuid.uuid4(),
+                partner_id="agent-ortho",
+                customer_key=f"cust-{uuid.uuid4()}",
+                product_line="orthopaedics",
+                contact="设备科 李科长",
+                visit_on=datetime.now(UTC).date(),
+                status=VisitStatus.PLANNED,
+                visited_by="张伟",
+            )
+        )
+
+    await asyncio.to_thread(property_of(BOARD_PLANS, plan), rig)
+    await asyncio.to_thread(property_of(BOARD_VISITS, visit), rig)
     await rig.all_decided()
