@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from referee_shared.services import SERVICES, service
+from referee_shared.db.migrate import head_revisions
+from referee_shared.services import SERVICES, Service, service
 from referee_shared.topics import CONSUMER_GROUPS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +22,12 @@ def test_every_listed_service_has_its_package_settings_builder_and_migrations() 
         assert entry.settings_type().__name__ == f"{entry.name.title()}Settings"
         assert callable(entry.runtime_builder())
         assert (entry.migrations / "versions").is_dir(), entry.migrations
+
+
+@pytest.mark.parametrize("entry", SERVICES, ids=lambda entry: entry.name)
+def test_every_service_has_one_line_of_migrations(entry: Service) -> None:
+    # Two branches adding a migration each give two heads; the service would then refuse to start.
+    assert len(head_revisions(entry.migrations)) == 1, f"{entry.name}: re-parent one migration onto the other"
 
 
 def test_an_unknown_service_is_refused_with_the_known_ones() -> None:

@@ -1,7 +1,7 @@
 """reviews keep their workflow's input (issue 12: the review workflow is started after the claim commits)
 
 Revision ID: d7a1c3e5f902
-Revises: c15d0ed1a2b3
+Revises: b0a4d1e2f3c4
 Create Date: 2026-12-03 15:50:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'd7a1c3e5f902'
-down_revision: str | None = 'c15d0ed1a2b3'
+down_revision: str | None = 'b0a4d1e2f3c4'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
