@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from referee_dedup.domain.board import Viewer
-from referee_dedup.settings import DedupSettings
-from referee_dedup.store import messaging
-from referee_dedup.views.board import BoardReader
-from referee_dedup.views.board_text import render_accounts, render_board
-from referee_shared.clock import SystemClock
-from referee_shared.db.engine import make_engine, make_sessions
-from referee_shared.outbox import Transactions
+if TYPE_CHECKING:
+    from referee_dedup.domain.board import Viewer
+    from referee_dedup.views.board import BoardReader
 
 app = typer.Typer(help="The demand board: shared accounts' procurement plans and visits.", no_args_is_help=True)
 
@@ -45,6 +40,8 @@ def list_boards(
 ) -> None:
     """The boards the viewer may see, with their plans, this week's visits and clashes."""
 
+    from referee_dedup.views.board_text import render_accounts
+
     async def work(reader: BoardReader) -> str:
         found = await reader.accounts(_viewer(role, partner, region))
         return "[" + ",".join(a.model_dump_json() for a in found) + "]" if as_json else render_accounts(found)
@@ -63,6 +60,8 @@ def show(
 ) -> None:
     """One account's board; exit 2 when there is none, or the viewer may not see it."""
 
+    from referee_dedup.views.board_text import render_board
+
     async def work(reader: BoardReader) -> str | None:
         found = await reader.board(_viewer(role, partner, region), customer_key)
         if found is None:
@@ -77,6 +76,8 @@ def show(
 
 
 def _viewer(role: str, partner: str | None, regions: list[str] | None) -> Viewer:
+    from referee_dedup.domain.board import Viewer
+
     if partner is not None:
         return Viewer("partner", partner)
     if role == "partner":
@@ -87,6 +88,14 @@ def _viewer(role: str, partner: str | None, regions: list[str] | None) -> Viewer
 
 
 def _run(database_url: str | None, work: Callable[[BoardReader], Awaitable[T]]) -> T:
+    # Imported here, not at the top: `referee --help` need not load dedup's normaliser and the database.
+    from referee_dedup.settings import DedupSettings
+    from referee_dedup.store import messaging
+    from referee_dedup.views.board import BoardReader
+    from referee_shared.clock import SystemClock
+    from referee_shared.db.engine import make_engine, make_sessions
+    from referee_shared.outbox import Transactions
+
     async def main() -> T:
         engine = make_engine(database_url or DedupSettings().resolved_database_url())
         transactions = Transactions(
