@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from referee_shared import delivery
+from referee_shared import delivery, reasons
 from referee_shared.asyncapi import specification
 from referee_shared.events.compatibility import breaking_changes
+from referee_shared.events.deals import WON_DEAL_REQUIRES
 from referee_shared.events.envelope import Envelope, Payload
 from referee_shared.events.examples import example_of
 from referee_shared.kafka.deadletter import DeadLetter
@@ -59,8 +60,15 @@ def compatibility_problems() -> list[str]:
             problems.append(f"{released.name}: a released event version is gone (keep its payload class)")
             continue
         old, new = json.loads(released.read_text(encoding="utf-8")), json.loads(current[name])
-        problems += [f"{released.name} {change}" for change in breaking_changes(old, new)]
+        changes = breaking_changes(old, new, written_by_referee=name in written_by_referee())
+        problems += [f"{released.name} {change}" for change in changes]
     return problems
+
+
+def written_by_referee() -> set[str]:
+    """The schema files of events no partner system writes (no input topic carries them), and dead letters."""
+    inbound = {schema_file(p) for topic in ALL_TOPICS if topic.direction == "in" for p in topic.payloads}
+    return {name for name in render_schemas() if name not in inbound}
 
 
 def render() -> dict[str, str]:
@@ -125,6 +133,7 @@ def contract() -> str:
         "Tolerate what you do not know: ignore unknown fields in what you read and unknown event types on a topic.",
         "The dead-letter record has its schema too: [`deadletter.v1`](" + DEAD_LETTER_SCHEMA + ").",
     ]
+    lines += reason_table()
     lines += ["", "## Examples of the external topics", ""]
     for topic in (t for t in ALL_TOPICS if t.external):
         lines += _examples(topic)
@@ -136,6 +145,34 @@ def contract() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def reason_table() -> list[str]:
+    """Every reason code with its meaning in Chinese and English, and the fields that carry it."""
+    lines = [
+        "",
+        "## Reason codes",
+        "",
+        "Every `reason_code` Referee can send, from `shared/referee_shared/reasons.py`; each schema enumerates the",
+        "codes of its field. `http` codes come in API refusals (`detail` starts with the code) and on the lead record.",
+        "Handle the codes you know; treat one you do not know (a later release may add one) as its field's general",
+        "case (a rejection, a refusal, a dead letter) and show the `reason` text, which always says what to do.",
+        "",
+        "| code | 中文 | English | carried by |",
+        "|---|---|---|---|",
+    ]
+    for r in reasons.REASONS:
+        lines.append(f"| `{r.code}` | {r.zh} | {r.en} | {', '.join(f'`{field}`' for field in r.on)} |")
+    lines += [
+        "",
+        "Statuses: `lead.transitioned` `from_status`/`to_status`: " + ", ".join(reasons.LEAD_STATUSES) + ";",
+        "`qualification.changed` `status`: " + ", ".join(reasons.QUALIFICATION_STATUSES) + ";",
+        "`partner.changed` `status`: " + ", ".join(reasons.PARTNER_STATUSES) + ";",
+        "`task.closed` `outcome`: one of the task's `choices`, or " + ", ".join(reasons.TASK_CLOSING_OUTCOMES) + ".",
+        "A won `deal.closed` must carry " + ", ".join(f"`{f}`" for f in WON_DEAL_REQUIRES) + " (the schema says so",
+        "with `if`/`then`); settlement dead-letters a won deal without them.",
+    ]
+    return lines
 
 
 def _examples(topic: Topic[Any]) -> list[str]:

@@ -59,9 +59,10 @@ def is_outage(exc: BaseException) -> bool:
 class Unprocessable(Exception):
     """Raised by a handler for input that no retry can fix; the message is dead-lettered with the reason."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str = "unprocessable") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -216,12 +217,12 @@ class EventConsumer:
             if self._admission is not None:
                 self._admission(topic, record.value, envelope)
         except UndecodableMessage as exc:
-            await self._dead_letter(record, exc.reason, attempts=1)
+            await self._dead_letter(record, exc.reason, attempts=1, code=exc.code)
             return True
         try:
             await handler(envelope, _delivery(record))
         except Unprocessable as exc:
-            await self._dead_letter(record, exc.reason, attempts=1)
+            await self._dead_letter(record, exc.reason, attempts=1, code=exc.code)
         except Exception as exc:
             attempts = self._attempts.get(position, 0) + 1
             if is_outage(exc):
@@ -234,7 +235,9 @@ class EventConsumer:
             if attempts >= self._max_attempts:
                 self._attempts.pop(position, None)
                 log.exception("giving up on %s after %d attempts", position, attempts)
-                await self._dead_letter(record, f"failed {attempts} times: {exc!r}", attempts=attempts)
+                await self._dead_letter(
+                    record, f"failed {attempts} times: {exc!r}", attempts=attempts, code="handler_failed"
+                )
                 return True
             self._attempts[position] = attempts
             log.warning("handler failed on %s (attempt %d): %r; will retry", position, attempts, exc)
@@ -243,10 +246,13 @@ class EventConsumer:
         self._attempts.pop(position, None)
         return True
 
-    async def _dead_letter(self, record: ConsumerRecord[Any, Any], reason: str, *, attempts: int) -> None:
+    async def _dead_letter(
+        self, record: ConsumerRecord[Any, Any], reason: str, *, attempts: int, code: str = "unprocessable"
+    ) -> None:
         letter = DeadLetter.of(
             consumer=self.group,
             reason=reason,
+            reason_code=code,
             failed_at=self._clock.now(),
             topic=record.topic,
             partition=record.partition,
