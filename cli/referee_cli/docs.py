@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from referee_cli import client_codegen
 from referee_shared import delivery, reasons
 from referee_shared.asyncapi import specification
 from referee_shared.events.compatibility import breaking_changes
@@ -48,6 +49,15 @@ def render_schemas() -> dict[str, str]:
     }
     files[DEAD_LETTER_SCHEMA] = _json(DeadLetter.model_json_schema())
     return files
+
+
+def render_clients() -> dict[Path, str]:
+    """The client kits' contract types, generated from the same schemas."""
+    schemas = {name: json.loads(text) for name, text in render_schemas().items()}
+    return {
+        client_codegen.PYTHON_CONTRACT: client_codegen.render_python(schemas),
+        client_codegen.TYPESCRIPT_CONTRACT: client_codegen.render_typescript(schemas),
+    }
 
 
 def compatibility_problems() -> list[str]:
@@ -198,10 +208,10 @@ def _examples(topic: Topic[Any]) -> list[str]:
 def generate(
     check: Annotated[bool, typer.Option(help="only report files that are out of date; exit 1 if any")] = False,
 ) -> None:
-    """Write docs/schemas/*.json, docs/asyncapi/*.json and docs/contract.md from the code."""
+    """Write docs/schemas/*.json, docs/asyncapi/*.json, docs/contract.md and the client kits' types from the code."""
     stale = []
-    for relative, content in render().items():
-        path = DOCS / relative
+    for path, content in [*((DOCS / name, text) for name, text in render().items()), *render_clients().items()]:
+        relative = str(path.relative_to(REPO_ROOT))
         if path.exists() and path.read_text(encoding="utf-8") == content:
             continue
         stale.append(relative)
