@@ -220,6 +220,7 @@ def _python_envelopes(events: list[Event]) -> list[str]:
         "    occurred_at: AwareDatetime",
         "    producer: str",
         "    correlation_id: str",
+        "    payload: Any",
         "    signature: str | None = None",
         "",
         "",

@@ -89,7 +89,7 @@ def test_the_kit_sends_each_payload_to_its_input_topic_under_the_contracts_key()
         statement_id=uuid4(),
         line_id=uuid4(),
         status="paid",
-        amount="18000.00",  # type: ignore[arg-type]
+        amount="18000.00",
         reported_at=datetime.now(UTC),
     )
     assert input_topic(payment).name == SETTLEMENTS_PAYMENTS.name

@@ -466,6 +466,7 @@ class Envelope(_Model):
     occurred_at: AwareDatetime
     producer: str
     correlation_id: str
+    payload: Any
     signature: str | None = None
 
 
