@@ -178,7 +178,14 @@ def reason_table() -> list[str]:
         "Statuses: `lead.transitioned` `from_status`/`to_status`: " + ", ".join(reasons.LEAD_STATUSES) + ";",
         "`qualification.changed` `status`: " + ", ".join(reasons.QUALIFICATION_STATUSES) + ";",
         "`partner.changed` `status`: " + ", ".join(reasons.PARTNER_STATUSES) + ";",
-        "`task.closed` `outcome`: one of the task's `choices`, or " + ", ".join(reasons.TASK_CLOSING_OUTCOMES) + ".",
+        "`task.closed` `outcome`: one of the task's `choices`, or " + ", ".join(reasons.TASK_CLOSING_OUTCOMES) + ";",
+        "settlement's API: a line's `payment_status` "
+        + ", ".join(reasons.PAYMENT_STATUSES)
+        + "; a statement's `status` "
+        + ", ".join(reasons.STATEMENT_STATUSES)
+        + "; a deal's `status` "
+        + ", ".join(reasons.DEAL_STATUSES)
+        + ".",
         "A won `deal.closed` must carry " + ", ".join(f"`{f}`" for f in WON_DEAL_REQUIRES) + " (the schema says so",
         "with `if`/`then`); settlement dead-letters a won deal without them.",
     ]

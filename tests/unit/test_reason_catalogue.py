@@ -137,10 +137,15 @@ def test_the_status_vocabularies_are_the_services_own() -> None:
     from referee_qualification.domain.status import QualificationStatus
     from referee_registration.domain.lifecycle import LeadStatus
     from referee_registration.partners.domain import PartnerStatus
+    from referee_settlement.domain.payments import LineStatus
+    from referee_settlement.domain.states import DealStatus, StatementStatus
 
     assert tuple(LeadStatus) == reasons.LEAD_STATUSES
     assert tuple(QualificationStatus) == reasons.QUALIFICATION_STATUSES
     assert tuple(PartnerStatus) == reasons.PARTNER_STATUSES
+    assert tuple(LineStatus) == reasons.PAYMENT_STATUSES
+    assert tuple(StatementStatus) == reasons.STATEMENT_STATUSES
+    assert tuple(DealStatus) == reasons.DEAL_STATUSES
     schema = envelope_schema(LeadTransitioned)["$defs"]["LeadTransitioned"]["properties"]
     assert schema["to_status"]["enum"] == list(LeadStatus)
     assert schema["from_status"]["enum"] == [*LeadStatus, None]
