@@ -228,7 +228,7 @@ LEAD_STATUSES = (
 )
 QUALIFICATION_STATUSES = ("pending", "approved", "rejected", "expired", "revoked")
 PARTNER_STATUSES = ("active", "suspended")
-# Settlement's API (GET /settlement/deals/{deal_id}): a line's ``payment_status``, a statement's and a deal's ``status``.
+# Settlement's API (GET /settlement/deals/{deal_id}): a line's payment_status, a statement's and a deal's status.
 PAYMENT_STATUSES = ("pending", "paid", "failed")
 STATEMENT_STATUSES = ("draft", "awaiting_approval", "rejected", "withdrawn", "issued", "reversed")
 DEAL_STATUSES = ("won", "lost", "reversed")
