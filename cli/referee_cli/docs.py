@@ -15,6 +15,7 @@ from referee_shared.events.compatibility import breaking_changes
 from referee_shared.events.deals import WON_DEAL_REQUIRES
 from referee_shared.events.envelope import Envelope, Payload
 from referee_shared.events.examples import example_of
+from referee_shared.events.tasks import TASK_ID_FORMATS
 from referee_shared.kafka.deadletter import DeadLetter
 from referee_shared.settings import REPO_ROOT
 from referee_shared.topics import ALL_TOPICS, CONSUMER_GROUPS, Topic, all_topics_with_dead_letters
@@ -185,6 +186,9 @@ def reason_table() -> list[str]:
         + ", ".join(reasons.STATEMENT_STATUSES)
         + "; a deal's `status` "
         + ", ".join(reasons.DEAL_STATUSES)
+        + ".",
+        "Task ids (`task.opened` `task_id`, by `kind`): "
+        + "; ".join(f"{kind.value} `{shape}`" for kind, shape in TASK_ID_FORMATS.items())
         + ".",
         "A won `deal.closed` must carry " + ", ".join(f"`{f}`" for f in WON_DEAL_REQUIRES) + " (the schema says so",
         "with `if`/`then`); settlement dead-letters a won deal without them.",

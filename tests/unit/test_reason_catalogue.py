@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -185,6 +186,32 @@ def test_a_dead_letter_carries_its_code() -> None:
         headers={},
     )
     assert json.loads(letter.model_dump_json())["reason_code"] == "bad_signature"
+
+
+def task_id_shapes() -> dict[str, str]:
+    """Every f-string the services make a task id with, as a shape (``dup-<>``), with where it is written."""
+    found: dict[str, str] = {}
+    for path in sorted((REPO_ROOT / "services").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            value: ast.expr | None = None
+            if (isinstance(node, ast.keyword) and node.arg == "task_id") or (
+                isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "task_id" for t in node.targets)
+            ):
+                value = node.value
+            elif isinstance(node, ast.FunctionDef) and node.name == "task_id":
+                value = next((n.value for n in ast.walk(node) if isinstance(n, ast.Return)), None)
+            if isinstance(value, ast.JoinedStr):
+                shape = "".join(v.value if isinstance(v, ast.Constant) else "<>" for v in value.values)
+                found[shape] = f"{path.relative_to(REPO_ROOT)}:{getattr(node, 'lineno', 0)}"
+    return found
+
+
+def test_every_task_id_the_services_make_has_its_documented_format() -> None:
+    from referee_shared.events.tasks import TASK_ID_FORMATS
+
+    documented = {re.sub(r"<[^>]*>", "<>", shape) for shape in TASK_ID_FORMATS.values()}
+    made = task_id_shapes()
+    assert set(made) == documented, made
 
 
 def _won_deal(**dropped: Any) -> dict[str, Any]:
