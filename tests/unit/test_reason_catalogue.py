@@ -201,7 +201,7 @@ def task_id_shapes() -> dict[str, str]:
             elif isinstance(node, ast.FunctionDef) and node.name == "task_id":
                 value = next((n.value for n in ast.walk(node) if isinstance(n, ast.Return)), None)
             if isinstance(value, ast.JoinedStr):
-                shape = "".join(v.value if isinstance(v, ast.Constant) else "<>" for v in value.values)
+                shape = "".join(str(v.value) if isinstance(v, ast.Constant) else "<>" for v in value.values)
                 found[shape] = f"{path.relative_to(REPO_ROOT)}:{getattr(node, 'lineno', 0)}"
     return found
 
