@@ -8,11 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from referee_shared import delivery
+from referee_cli import client_codegen
+from referee_shared import delivery, reasons
 from referee_shared.asyncapi import specification
 from referee_shared.events.compatibility import breaking_changes
+from referee_shared.events.deals import WON_DEAL_REQUIRES
 from referee_shared.events.envelope import Envelope, Payload
 from referee_shared.events.examples import example_of
+from referee_shared.events.tasks import TASK_ID_FORMATS
 from referee_shared.kafka.deadletter import DeadLetter
 from referee_shared.settings import REPO_ROOT
 from referee_shared.topics import ALL_TOPICS, CONSUMER_GROUPS, Topic, all_topics_with_dead_letters
@@ -49,6 +52,15 @@ def render_schemas() -> dict[str, str]:
     return files
 
 
+def render_clients() -> dict[Path, str]:
+    """The client kits' contract types, generated from the same schemas."""
+    schemas = {name: json.loads(text) for name, text in render_schemas().items()}
+    return {
+        client_codegen.PYTHON_CONTRACT: client_codegen.render_python(schemas),
+        client_codegen.TYPESCRIPT_CONTRACT: client_codegen.render_typescript(schemas),
+    }
+
+
 def compatibility_problems() -> list[str]:
     """What the current schemas break of the released ones (docs/released/schemas)."""
     current = render_schemas()
@@ -59,8 +71,15 @@ def compatibility_problems() -> list[str]:
             problems.append(f"{released.name}: a released event version is gone (keep its payload class)")
             continue
         old, new = json.loads(released.read_text(encoding="utf-8")), json.loads(current[name])
-        problems += [f"{released.name} {change}" for change in breaking_changes(old, new)]
+        changes = breaking_changes(old, new, written_by_referee=name in written_by_referee())
+        problems += [f"{released.name} {change}" for change in changes]
     return problems
+
+
+def written_by_referee() -> set[str]:
+    """The schema files of events no partner system writes (no input topic carries them), and dead letters."""
+    inbound = {schema_file(p) for topic in ALL_TOPICS if topic.direction == "in" for p in topic.payloads}
+    return {name for name in render_schemas() if name not in inbound}
 
 
 def render() -> dict[str, str]:
@@ -125,6 +144,7 @@ def contract() -> str:
         "Tolerate what you do not know: ignore unknown fields in what you read and unknown event types on a topic.",
         "The dead-letter record has its schema too: [`deadletter.v1`](" + DEAD_LETTER_SCHEMA + ").",
     ]
+    lines += reason_table()
     lines += ["", "## Examples of the external topics", ""]
     for topic in (t for t in ALL_TOPICS if t.external):
         lines += _examples(topic)
@@ -136,6 +156,44 @@ def contract() -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def reason_table() -> list[str]:
+    """Every reason code with its meaning in Chinese and English, and the fields that carry it."""
+    lines = [
+        "",
+        "## Reason codes",
+        "",
+        "Every `reason_code` Referee can send, from `shared/referee_shared/reasons.py`; each schema enumerates the",
+        "codes of its field. `http` codes come in API refusals (`detail` starts with the code) and on the lead record.",
+        "Handle the codes you know; treat one you do not know (a later release may add one) as its field's general",
+        "case (a rejection, a refusal, a dead letter) and show the `reason` text, which always says what to do.",
+        "",
+        "| code | 中文 | English | carried by |",
+        "|---|---|---|---|",
+    ]
+    for r in reasons.REASONS:
+        lines.append(f"| `{r.code}` | {r.zh} | {r.en} | {', '.join(f'`{field}`' for field in r.on)} |")
+    lines += [
+        "",
+        "Statuses: `lead.transitioned` `from_status`/`to_status`: " + ", ".join(reasons.LEAD_STATUSES) + ";",
+        "`qualification.changed` `status`: " + ", ".join(reasons.QUALIFICATION_STATUSES) + ";",
+        "`partner.changed` `status`: " + ", ".join(reasons.PARTNER_STATUSES) + ";",
+        "`task.closed` `outcome`: one of the task's `choices`, or " + ", ".join(reasons.TASK_CLOSING_OUTCOMES) + ";",
+        "settlement's API: a line's `payment_status` "
+        + ", ".join(reasons.PAYMENT_STATUSES)
+        + "; a statement's `status` "
+        + ", ".join(reasons.STATEMENT_STATUSES)
+        + "; a deal's `status` "
+        + ", ".join(reasons.DEAL_STATUSES)
+        + ".",
+        "Task ids (`task.opened` `task_id`, by `kind`): "
+        + "; ".join(f"{kind.value} `{shape}`" for kind, shape in TASK_ID_FORMATS.items())
+        + ".",
+        "A won `deal.closed` must carry " + ", ".join(f"`{f}`" for f in WON_DEAL_REQUIRES) + " (the schema says so",
+        "with `if`/`then`); settlement dead-letters a won deal without them.",
+    ]
+    return lines
 
 
 def _examples(topic: Topic[Any]) -> list[str]:
@@ -161,10 +219,10 @@ def _examples(topic: Topic[Any]) -> list[str]:
 def generate(
     check: Annotated[bool, typer.Option(help="only report files that are out of date; exit 1 if any")] = False,
 ) -> None:
-    """Write docs/schemas/*.json, docs/asyncapi/*.json and docs/contract.md from the code."""
+    """Write docs/schemas/*.json, docs/asyncapi/*.json, docs/contract.md and the client kits' types from the code."""
     stale = []
-    for relative, content in render().items():
-        path = DOCS / relative
+    for path, content in [*((DOCS / name, text) for name, text in render().items()), *render_clients().items()]:
+        relative = str(path.relative_to(REPO_ROOT))
         if path.exists() and path.read_text(encoding="utf-8") == content:
             continue
         stale.append(relative)

@@ -14,9 +14,10 @@ from .envelope import Envelope, P, Payload
 class UndecodableMessage(Exception):
     """A message no consumer can act on; the reason goes to the dead-letter record."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str = "invalid_payload") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 def _describe(error: ValidationError) -> str:
@@ -35,22 +36,24 @@ def decode(topic: Topic[P], raw: bytes | None) -> Envelope[P]:
     integer past Python's digit limit, nesting past the recursion limit) is as undecodable as a typo.
     """
     if raw is None:
-        raise UndecodableMessage("no value (a tombstone): every message must carry an event")
+        raise UndecodableMessage("no value (a tombstone): every message must carry an event", "tombstone")
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UndecodableMessage(f"not JSON: {exc}") from exc
+        raise UndecodableMessage(f"not JSON: {exc}", "not_json") from exc
     except RecursionError as exc:
-        raise UndecodableMessage("not JSON this service can read: nested too deeply") from exc
+        raise UndecodableMessage("not JSON this service can read: nested too deeply", "not_json") from exc
     except (ValueError, TypeError, MemoryError) as exc:
-        raise UndecodableMessage(f"not JSON this service can read: {str(exc)[:200]}") from exc
+        raise UndecodableMessage(f"not JSON this service can read: {str(exc)[:200]}", "not_json") from exc
     if not isinstance(document, dict):
-        raise UndecodableMessage("not a JSON object")
+        raise UndecodableMessage("not a JSON object", "not_an_object")
     event_type, version = document.get("type"), document.get("schema_version")
     candidates: list[type[Payload]] = [p for p in topic.payloads if p.event_type == event_type]
     if not candidates:
         known = ", ".join(sorted(p.event_type for p in topic.payloads))
-        raise UndecodableMessage(f"unknown event type {event_type!r} on {topic.name}; expected one of: {known}")
+        raise UndecodableMessage(
+            f"unknown event type {event_type!r} on {topic.name}; expected one of: {known}", "unknown_type"
+        )
     model = _version(candidates, str(event_type), version)
     try:
         return cast(Envelope[P], Envelope[model].model_validate(document))  # type: ignore[valid-type]
@@ -65,4 +68,6 @@ def _version(candidates: list[type[Payload]], event_type: str, version: object) 
         if model.schema_version == version:
             return model
     supported = ", ".join(str(m.schema_version) for m in candidates)
-    raise UndecodableMessage(f"unknown schema version {version!r} for {event_type}; supported: {supported}")
+    raise UndecodableMessage(
+        f"unknown schema version {version!r} for {event_type}; supported: {supported}", "unknown_version"
+    )

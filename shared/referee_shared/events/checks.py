@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from ..reasons import DEDUP_VERDICT, QUALIFICATION_VERDICT, enumerated
 from ..timebounds import BoundedDatetime
 from .common import Channel, CustomerIdentity, PartyId, ProductLine, Strict
 from .envelope import Payload
@@ -30,7 +31,7 @@ class QualificationVerdict(Payload):
     partner_id: PartyId
     product_line: ProductLine
     qualified: bool
-    reason_code: str
+    reason_code: str = Field(json_schema_extra=enumerated(QUALIFICATION_VERDICT, "machine-readable why"))
     reason: str
     required: list[str] = Field(default_factory=list, description="qualifications the rule asks for")
     rule_set: str
@@ -77,7 +78,7 @@ class DedupVerdict(Payload):
     customer_key: str = Field(description="identity of the customer (or slice) this lead claims")
     matched_customer_key: str | None = None
     protected_until: BoundedDatetime | None = None
-    reason_code: str
+    reason_code: str = Field(json_schema_extra=enumerated(DEDUP_VERDICT, "machine-readable why"))
     reason: str
     explanation: list[MatchReason] = Field(default_factory=list)
     rule_set: str

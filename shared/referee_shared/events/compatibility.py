@@ -3,8 +3,10 @@
 A change is breaking when a message valid under the released schema would be refused under the new
 one, or when a reader could no longer rely on what it relied on: a field removed, a field newly
 required, a type narrowed, an enum value removed, a bound tightened, extra fields newly forbidden.
-Such a change needs a new schema version (a new payload class); the old version stays accepted and
-produced for the deprecation period (docs/contract.md). Plain JSON in, plain strings out.
+An open string newly restricted to listed values is breaking only where partners write the event: on
+what Referee alone writes it is a promise to readers, who received those values already. Such a change
+needs a new schema version (a new payload class); the old version stays accepted and produced for the
+deprecation period (docs/contract.md). Plain JSON in, plain strings out.
 """
 
 from __future__ import annotations
@@ -18,9 +20,16 @@ _NARROWING_BOUNDS = {"maxLength": "max", "maxItems": "max", "maximum": "max", "m
 _NARROWING_BOUNDS |= {"minimum": "min", "exclusiveMinimum": "min", "exclusiveMaximum": "max"}
 
 
-def breaking_changes(released: Schema, current: Schema) -> list[str]:
-    """Every breaking difference from ``released`` to ``current``, each naming the JSON path."""
-    return list(_compare(released, released, current, current, "$", set()))
+def breaking_changes(released: Schema, current: Schema, *, written_by_referee: bool = False) -> list[str]:
+    """Every breaking difference from ``released`` to ``current``, each naming the JSON path.
+
+    ``written_by_referee``: only Referee's services write this event, so listing the values of an open
+    field tells readers more and breaks nothing."""
+    changes = _compare(released, released, current, current, "$", set())
+    return [c for c in changes if not (written_by_referee and _RESTRICTED in c)]
+
+
+_RESTRICTED = ": now restricted to "
 
 
 def _resolve(schema: Schema, root: Schema) -> Schema:
@@ -102,7 +111,7 @@ def _compare(
     old_values, new_values = _values(old, old_root), _values(new, new_root)
     if new_values is not None:
         if old_values is None:
-            yield f"{path}: now restricted to {sorted(map(str, new_values))}"
+            yield f"{path}{_RESTRICTED}{sorted(map(str, new_values))}"
         elif old_values - new_values:
             yield f"{path}: enum value(s) removed: {sorted(map(str, old_values - new_values))}"
 

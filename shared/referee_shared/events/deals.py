@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ..timebounds import BoundedDatetime
 from .common import Channel, CurrencyCode, Money, PartyId, ProductLine, Ratio, Strict
@@ -25,7 +25,18 @@ class Contributor(Strict):
     ratio: Ratio | None = None
 
 
+WON_DEAL_REQUIRES = ("product_line", "owner_id", "owner_channel")
+
+
 class DealClosed(Payload):
+    # Settlement cannot split a won deal without these (it dead-letters one that lacks them): the schema says so.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"outcome": {"const": "won"}}, "required": ["outcome"]},
+            "then": {"required": list(WON_DEAL_REQUIRES)},
+        }
+    )
+
     event_type = "deal.closed"
 
     deal_id: str = Field(min_length=1, max_length=64)

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from ..reasons import DISPUTE_PROGRESS, codes_on, enumerated
 from ..timebounds import BoundedDatetime
 from .common import Attachment, Channel, PartyId, Ratio, Strict
 from .envelope import Payload
@@ -94,5 +95,9 @@ class DisputeProgressed(Payload):
     outcome: RulingOutcome | None = Field(default=None, description="for a ruling")
     final: bool = Field(default=False, description="for a ruling: no appeal remains, it takes effect now")
     reason_code: str | None = Field(
-        default=None, description="machine-readable why, e.g. not_involved for a refusal, deadline_passed or appealed"
+        default=None,
+        json_schema_extra={
+            **enumerated(DISPUTE_PROGRESS, "machine-readable why of a refusal, an evidence flag or an escalation"),
+            "enum": [*codes_on(DISPUTE_PROGRESS), None],
+        },
     )

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from ..reasons import LEAD_DECISION, LEAD_STATUSES, enumerated, statuses
 from ..timebounds import BoundedDate, BoundedDatetime
 from .common import (
     Attachment,
@@ -84,7 +85,7 @@ class LeadDecision(Payload):
     lead_id: UUID
     partner_id: PartyId
     outcome: DecisionOutcome
-    reason_code: str = Field(description="machine-readable, e.g. duplicate, not_qualified, out_of_region")
+    reason_code: str = Field(json_schema_extra=enumerated(LEAD_DECISION, "machine-readable why"))
     reason: str = Field(description="human-readable explanation for the partner")
     rule_set: str
     rule_version: int
@@ -133,11 +134,12 @@ class LeadTransitioned(Payload):
 
     lead_id: UUID
     partner_id: PartyId
-    from_status: str | None = Field(description="None when the lead comes into being (submitted, or transferred in)")
-    to_status: str = Field(
-        description="submitted, checking, accepted, rejected, held, contacted, qualified, proposal, negotiation, "
-        "won, lost, withdrawn, expired or transferred"
+    from_status: str | None = Field(
+        json_schema_extra=statuses(
+            (*LEAD_STATUSES, None), "None when the lead comes into being (submitted, or transferred in)"
+        )
     )
+    to_status: str = Field(json_schema_extra=statuses(LEAD_STATUSES, "the lead's status after the move"))
     at: BoundedDatetime = Field(description="system time of the move")
     actor: str = Field(description="who moved it: a partner id, a reviewer or arbiter, or a service")
     reason: str = ""

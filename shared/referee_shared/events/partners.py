@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, Field
 
+from ..reasons import PARTNER_STATUSES, statuses
 from .common import Channel, PartyId
 from .envelope import Payload
 
@@ -17,7 +18,7 @@ class PartnerChanged(Payload):
     name: str
     channel: Channel
     regions: list[str] = Field(description="provinces it may register customers in; empty = any")
-    status: str = Field(description="active or suspended")
+    status: str = Field(json_schema_extra=statuses(PARTNER_STATUSES, "whether the partner may register customers"))
     producers: list[str] = Field(description="producer ids that may act for it; empty = any registered portal")
     changed_by: str
     changed_at: AwareDatetime

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
+from ..reasons import QUALIFICATION_STATUSES, statuses
 from ..timebounds import BoundedDate, BoundedDatetime
 from .common import Attachment, PartyId, ProductLine, Strict
 from .envelope import Payload
@@ -62,7 +63,9 @@ class QualificationChanged(Payload):
     qualification: str = Field(description="name of the qualification the rule set asks for")
     certificate_number: str
     change: QualificationChange
-    status: str = Field(description="pending, approved, rejected, expired or revoked, after the change")
+    status: str = Field(
+        json_schema_extra=statuses(QUALIFICATION_STATUSES, "the qualification's status after the change")
+    )
     valid_from: BoundedDate
     valid_to: BoundedDate
     at: BoundedDatetime

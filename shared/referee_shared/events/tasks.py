@@ -26,6 +26,16 @@ class TaskKind(StrEnum):
     VISIT_CLASH = "visit_clash"
 
 
+TASK_ID_FORMATS: dict[TaskKind, str] = {
+    TaskKind.LOCK_EXTENSION: "ext-<lock_id>-<n-th extension asked>",
+    TaskKind.DUPLICATE_REVIEW: "dup-<lead_id>",
+    TaskKind.QUALIFICATION_REVIEW: "qualification-<submission_id>-L<level>",
+    TaskKind.DISPUTE_REVIEW: "dispute-<dispute_id>-<n-th review>",
+    TaskKind.SETTLEMENT_APPROVAL: "settlement-<deal_id>-r<revision>-l<level>",
+}
+"""How each kind's task id is made: a business key, so the same step never opens two tasks."""
+
+
 class TaskOpened(Payload):
     event_type = "task.opened"
 

@@ -65,9 +65,10 @@ def is_outage(exc: BaseException) -> bool:
 class Unprocessable(Exception):
     """Raised by a handler for input that no retry can fix; the message is dead-lettered with the reason."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str = "unprocessable") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -216,11 +217,14 @@ class EventConsumer:
             stamp = RetryStamp.read(_headers(record))
             topic, handler = self._routes[stamp.source_topic]
         except ValueError as exc:
-            await self._dead_letter(record, str(exc), attempts=1)
+            await self._dead_letter(record, str(exc), attempts=1, code="bad_retry_record")
             return True
         except KeyError:
             await self._dead_letter(
-                record, f"retry record from {stamp.source_topic}, which {self.group} does not read", attempts=1
+                record,
+                f"retry record from {stamp.source_topic}, which {self.group} does not read",
+                attempts=1,
+                code="bad_retry_record",
             )
             return True
         wait = (stamp.not_before - datetime.now(UTC)).total_seconds()
@@ -260,14 +264,14 @@ class EventConsumer:
             if self._admission is not None:
                 self._admission(topic, record.value, envelope)
         except UndecodableMessage as exc:
-            await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp)
+            await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp, code=exc.code)
             return True
         try:
             await handler(envelope, _delivery(record) if stamp is None else _retried_delivery(record, stamp))
         except Unprocessable as exc:
-            await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp)
+            await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp, code=exc.code)
         except NotYet as exc:
-            await self._retry_later(record, exc.reason, stamp)
+            await self._retry_later(record, exc.reason, exc.code, stamp)
         except Exception as exc:
             attempts = self._attempts.get(position, 0) + 1
             if is_outage(exc):
@@ -280,7 +284,9 @@ class EventConsumer:
             if attempts >= self._max_attempts:
                 self._attempts.pop(position, None)
                 log.exception("giving up on %s after %d attempts", position, attempts)
-                await self._dead_letter(record, f"failed {attempts} times: {exc!r}", attempts=attempts, stamp=stamp)
+                await self._dead_letter(
+                    record, f"failed {attempts} times: {exc!r}", attempts=attempts, stamp=stamp, code="handler_failed"
+                )
                 return True
             self._attempts[position] = attempts
             log.warning("handler failed on %s (attempt %d): %r; will retry", position, attempts, exc)
@@ -289,7 +295,9 @@ class EventConsumer:
         self._attempts.pop(position, None)
         return True
 
-    async def _retry_later(self, record: ConsumerRecord[Any, Any], reason: str, stamp: RetryStamp | None) -> None:
+    async def _retry_later(
+        self, record: ConsumerRecord[Any, Any], reason: str, code: str, stamp: RetryStamp | None
+    ) -> None:
         """Copy the record to the retry topic, due after the policy's delay; past its last attempt, dead-letter it."""
         now = datetime.now(UTC)  # transport timing, not a business time: the wall clock, like the broker's
         if stamp is None:
@@ -309,7 +317,7 @@ class EventConsumer:
         due = self._retry.next_attempt_at(stamp.attempts, now)
         if due is None:
             give_up = self._retry.give_up_reason(reason, stamp, now)
-            await self._dead_letter(record, give_up, attempts=stamp.attempts, stamp=stamp)
+            await self._dead_letter(record, give_up, attempts=stamp.attempts, stamp=stamp, code=code)
             return
         stamp = replace(stamp, not_before=due)
         log.info("%s[%d]@%d not processable yet (attempt %d): %s; retried from %s after %s",
@@ -319,7 +327,13 @@ class EventConsumer:
         await self._sender.send([Record(self.retry_topic, record.key, record.value, headers)])
 
     async def _dead_letter(
-        self, record: ConsumerRecord[Any, Any], reason: str, *, attempts: int, stamp: RetryStamp | None = None
+        self,
+        record: ConsumerRecord[Any, Any],
+        reason: str,
+        *,
+        attempts: int,
+        stamp: RetryStamp | None = None,
+        code: str = "unprocessable",
     ) -> None:
         """Dead-letter ``record``; a retried one under the topic, partition and offset it first arrived at."""
         topic, partition, offset = (
@@ -330,6 +344,7 @@ class EventConsumer:
         letter = DeadLetter.of(
             consumer=self.group,
             reason=reason,
+            reason_code=code,
             failed_at=self._clock.now(),
             topic=topic,
             partition=partition,

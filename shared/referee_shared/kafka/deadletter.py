@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
+
+from ..reasons import DEAD_LETTER, enumerated
 
 # A dead letter must fit in one Kafka record whatever it carries: the original value is kept up to this
 # many bytes (escaped as JSON it can grow, and the broker refuses records past 1 MiB), its size always.
@@ -18,6 +20,7 @@ class DeadLetter(BaseModel):
 
     consumer: str
     reason: str
+    reason_code: str = Field(default="unprocessable", json_schema_extra=enumerated(DEAD_LETTER, "why, as a code"))
     failed_at: AwareDatetime
     source_topic: str
     partition: int
@@ -38,6 +41,7 @@ class DeadLetter(BaseModel):
         consumer: str,
         reason: str,
         failed_at: datetime,
+        reason_code: str = "unprocessable",
         topic: str,
         partition: int,
         offset: int,
@@ -57,6 +61,7 @@ class DeadLetter(BaseModel):
         return cls(
             consumer=consumer,
             reason=reason[:KEPT_REASON_CHARS],
+            reason_code=reason_code,
             failed_at=failed_at,
             source_topic=topic,
             partition=partition,

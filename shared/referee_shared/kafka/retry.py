@@ -31,9 +31,10 @@ class NotYet(Exception):
     """Raised by a handler for a message that needs something not arrived yet (say, a lead not recorded):
     it is tried again later from the retry topic, without holding back the messages behind it."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str = "not_yet") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 @dataclass(frozen=True)

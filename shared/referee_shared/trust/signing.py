@@ -49,8 +49,7 @@ class Refused(UndecodableMessage):
     """
 
     def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{code}: {detail}")
-        self.code = code
+        super().__init__(f"{code}: {detail}", code)
 
 
 def spoken_for(payload: Any) -> str | None:

@@ -62,7 +62,8 @@ class LockKeeping:
             if ruling.lead_id is not None and lead is None:  # arbitration may have read the submission first
                 raise NotYet(
                     f"unknown_lead: ruling on dispute {ruling.dispute_id} names lead {ruling.lead_id}, "
-                    "which registration does not know"
+                    "which registration does not know",
+                    "unknown_lead",
                 )
             lock = await _lock_to_transfer(tx, lead) if lead is not None else None
             lead_id = lead.lead_id if lead is not None else None

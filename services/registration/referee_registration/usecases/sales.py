@@ -86,13 +86,15 @@ class SalesProgress:
         lead = await LeadRepository(tx.session).get_for_update(deal.lead_id)
         if lead is None:  # deals come from the ERP on their own topic: the registration may still be on its way
             raise NotYet(
-                f"unknown_lead: deal {deal.deal_id} names lead {deal.lead_id}, which registration does not know"
+                f"unknown_lead: deal {deal.deal_id} names lead {deal.lead_id}, which registration does not know",
+                "unknown_lead",
             )
         if deal.outcome is DealOutcome.WON and deal.owner_id is not None and deal.owner_id != lead.partner_id:
             # The lead's holder owns a won deal; a ruling that moved the customer moved the lead too.
             raise Unprocessable(
                 f"owner_not_lock_holder: deal {deal.deal_id} names {deal.owner_id} as owner of lead "
-                f"{deal.lead_id}, which {lead.partner_id} holds"
+                f"{deal.lead_id}, which {lead.partner_id} holds",
+                "owner_not_lock_holder",
             )
         if lead.status == target and lead.deal_id == deal.deal_id:
             log.info("deal %s reported again; lead %s is already %s", deal.deal_id, lead.lead_id, target)
