@@ -116,14 +116,19 @@ class EventConsumer:
         self.dead_letter_topic = dead_letter_topic(group).full_name(topic_prefix)
         self.subscriptions: list[Topic[Any]] = []
 
-    def on(self, topic: Topic[P], handler: Callable[[Envelope[P], Delivery], Awaitable[None]]) -> None:
+    def on(
+        self, topic: Topic[P], handler: Callable[[Envelope[P], Delivery], Awaitable[None]], *, reader: str = ""
+    ) -> None:
         """Deliver every valid message of ``topic`` to ``handler``, in order within a partition.
 
         The handler's type is checked against the topic's payloads: it receives ``Envelope[P]``.
 
         Each subscription is its own consumer group (``<service>.<topic>``): instances of a service
-        share a topic's partitions, and joining one subscription never rebalances the others.
+        share a topic's partitions, and joining one subscription never rebalances the others. A
+        ``reader`` names a second subscription of the same service to a topic (``<service>-<reader>.<topic>``),
+        e.g. a read model that folds a topic the service also handles; its dead letters are the service's.
         """
+        name = f"{self.group}-{reader}" if reader else self.group
 
         async def consume(msg: KafkaMessage) -> None:
             await self._consume_batch(topic, handler, msg)
@@ -131,13 +136,13 @@ class EventConsumer:
         self.subscriptions.append(topic)
         self._broker.subscriber(
             topic.full_name(self._prefix),
-            group_id=f"{self._prefix}{self.group}.{topic.name}",
+            group_id=f"{self._prefix}{name}.{topic.name}",
             ack_policy=AckPolicy.MANUAL,
             decoder=_undecoded,
             auto_offset_reset="earliest",
             batch=True,
             max_records=self._batch_size,
-            title=f"{self.group}:{topic.name}",
+            title=f"{name}:{topic.name}",
             description=topic.description,
         )(consume)
 
