@@ -101,7 +101,7 @@ DISPUTES_OPENED = Topic(
     description="a dispute over a customer or lead, from a partner or HQ",
     config=_BROKER_TIME,
     producers=(PORTALS, "HQ"),
-    consumers=("arbitration",),
+    consumers=("arbitration", "registration"),
 )
 LEADS_DECISIONS = Topic(
     "leads.decisions",
@@ -111,7 +111,7 @@ LEADS_DECISIONS = Topic(
     direction="out",
     description="accepted (with lock), rejected (with reason and rule), or held for review",
     producers=("registration",),
-    consumers=(PORTALS, "arbitration"),
+    consumers=(PORTALS, "arbitration", "registration"),
 )
 LEADS_LOCKS = Topic(
     "leads.locks",
@@ -151,7 +151,7 @@ DISPUTES_EVENTS = Topic(
     direction="out",
     description="every step of a dispute for its parties: refused, opened, statements, reminders, escalations, rulings",
     producers=("arbitration",),
-    consumers=(PORTALS, "HQ"),
+    consumers=(PORTALS, "HQ", "registration"),
 )
 SETTLEMENTS_STATEMENTS: Topic[SettlementStatement | PaymentRetryRequested | PaymentFlagged] = Topic(
     "settlements.statements",
@@ -222,7 +222,7 @@ LEADS_TRANSITIONS = Topic(
     direction="internal",
     description="every move of a lead through its lifecycle, in order per lead; the funnel is counted from it",
     producers=("registration",),
-    consumers=(),
+    consumers=("registration",),
 )
 TASKS_EVENTS: Topic[TaskOpened | TaskClosed | TaskReminded] = Topic(
     "tasks.events",

@@ -1,6 +1,7 @@
-"""The outcome figures over HTTP: JSON, CSV and xlsx of the same report."""
+"""The outcome figures over HTTP: JSON, CSV and xlsx of the same report.
 
-from __future__ import annotations
+(No postponed annotations here: the routes name a dependency defined inside ``build_router``.)
+"""
 
 from datetime import timedelta
 from typing import Annotated
