@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from referee_shared.events.deals import DealClosed, DealReversed
 from referee_shared.events.disputes import DisputeOpened, DisputeProgressed
 from referee_shared.events.envelope import Envelope, carries
@@ -17,6 +20,7 @@ from referee_shared.topics import (
     LEADS_DECISIONS,
     LEADS_TRANSITIONS,
     TASKS_EVENTS,
+    Topic,
 )
 
 from .fold import FigureFold
@@ -24,7 +28,13 @@ from .fold import FigureFold
 READER = "figures"
 
 
-def register_handlers(consumer: EventConsumer, fold: FigureFold) -> None:
+Route = tuple[Topic[Any], Callable[[Envelope[Any], Delivery], Awaitable[None]]]
+
+
+def routes(fold: FigureFold) -> list[Route]:
+    """Each topic the figures fold and what folds it, in the order a rebuild replays them (leads before
+    the disputes and tasks that refer to them)."""
+
     async def on_transition(event: Envelope[LeadTransitioned], _delivery: Delivery) -> None:
         await fold.transition(event)
 
@@ -50,10 +60,17 @@ def register_handlers(consumer: EventConsumer, fold: FigureFold) -> None:
         elif carries(event, TaskClosed):
             await fold.task_closed(event)
 
-    consumer.on(LEADS_TRANSITIONS, on_transition, reader=READER)
-    consumer.on(LEADS_DECISIONS, on_decision, reader=READER)
-    consumer.on(LEADS_ACTIVITIES, on_activity, reader=READER)
-    consumer.on(DEALS_CLOSED, on_deal, reader=READER)
-    consumer.on(DISPUTES_OPENED, on_dispute_opened, reader=READER)
-    consumer.on(DISPUTES_EVENTS, on_dispute_step, reader=READER)
-    consumer.on(TASKS_EVENTS, on_task, reader=READER)
+    return [
+        (LEADS_TRANSITIONS, on_transition),
+        (LEADS_DECISIONS, on_decision),
+        (LEADS_ACTIVITIES, on_activity),
+        (DEALS_CLOSED, on_deal),
+        (DISPUTES_OPENED, on_dispute_opened),
+        (DISPUTES_EVENTS, on_dispute_step),
+        (TASKS_EVENTS, on_task),
+    ]
+
+
+def register_handlers(consumer: EventConsumer, fold: FigureFold) -> None:
+    for topic, handler in routes(fold):
+        consumer.on(topic, handler, reader=READER)

@@ -1,4 +1,4 @@
-import referee_registration.figures.store  # noqa: F401  (registers the figures read model)
+import referee_registration.figures.store
 import referee_registration.inbox.store
 import referee_registration.partners.store  # noqa: F401  (registers the partners table)
 from referee_registration.store import Base
