@@ -94,7 +94,7 @@ async def test_figures_fold_a_refusal_a_dispute_and_an_on_time_ruling_and_rebuil
         rebuilt = (await arbiter.get("/figures", params=ALL_TIME)).json()
         csv = await arbiter.get("/figures.csv", params={**ALL_TIME, "group_by": "partner"})
 
-    assert replayed.records["leads.transitions"] >= 5
+    assert replayed.records["leads.transitions"] >= 5, replayed.records
     assert replayed.records["disputes.events"] >= 2
     assert replayed.skipped == []
     assert rebuilt == folded

@@ -263,3 +263,41 @@ async def test_figures_split_before_and_after_a_rule_version_took_effect(
     assert unknown.status_code == 404
     assert "building-materials@99" in unknown.json()["detail"]
     assert half.status_code == 422
+
+
+def test_the_rollups_answer_whole_months_from_month_rows_and_the_edges_from_day_rows() -> None:
+    from datetime import date
+
+    from referee_registration.figures.report import Period, grains, sides
+
+    assert grains(date(2026, 1, 15), date(2026, 4, 10), Period.MONTH) == [
+        ("d", date(2026, 1, 15), date(2026, 2, 1)),
+        ("m", date(2026, 2, 1), date(2026, 4, 1)),
+        ("d", date(2026, 4, 1), date(2026, 4, 10)),
+    ]
+    assert grains(date(2026, 12, 1), date(2027, 1, 1), Period.ALL) == [("m", date(2026, 12, 1), date(2027, 1, 1))]
+    assert grains(date(2026, 1, 15), date(2026, 1, 20), Period.ALL) == [("d", date(2026, 1, 15), date(2026, 1, 20))]
+    assert grains(date(2026, 1, 1), date(2026, 4, 1), Period.WEEK) == [("d", date(2026, 1, 1), date(2026, 4, 1))]
+    assert sides(date(2026, 1, 1), date(2026, 3, 1), date(2026, 2, 10)) == [
+        ("before", date(2026, 1, 1), date(2026, 2, 10)),
+        ("after", date(2026, 2, 10), date(2026, 3, 1)),
+    ]
+    assert sides(date(2026, 1, 1), date(2026, 3, 1), date(2025, 6, 1)) == [
+        ("after", date(2026, 1, 1), date(2026, 3, 1))
+    ]
+
+
+async def test_a_filtered_report_read_from_the_full_counts_matches_the_rollups(
+    system: InMemorySystem, http: httpx.AsyncClient
+) -> None:
+    await accepted_lead(system, 7400)
+    await accepted_lead(system, 7401, "agent-zhang", product_line="compressors", channel=Channel.AGENT)
+    reviewer = as_role(Role.REVIEWER)
+
+    rolled = (await http.get("/figures", params={"group_by": "channel", "period": "all"}, headers=reviewer)).json()
+    dealer = (await http.get("/figures", params={"channel": "dealer", "period": "all"}, headers=reviewer)).json()
+
+    [from_rollups] = [r for r in rolled["rows"] if r["group"] == "dealer"]
+    [from_counts] = dealer["rows"]
+    assert from_rollups["counts"] == from_counts["counts"]
+    assert from_counts["counts"]["decided"] == 1

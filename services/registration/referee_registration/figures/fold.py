@@ -13,7 +13,7 @@ from referee_shared.events.deals import DealClosed, DealOutcome
 from referee_shared.events.disputes import DisputeOpened, DisputeProgressed, DisputeStep
 from referee_shared.events.envelope import Envelope
 from referee_shared.events.leads import DecisionOutcome, LeadActivity, LeadDecision, LeadTransitioned
-from referee_shared.events.tasks import TaskClosed, TaskOpened
+from referee_shared.events.tasks import TaskClosed, TaskKind, TaskOpened
 from referee_shared.outbox import Transactions
 
 from .measures import UNKNOWN, Count, Dims, DisputeFacts, Measure, dispute_counts, lead_counts, task_counts
@@ -105,8 +105,8 @@ class FigureFold:
                 return
             store = FigureStore(tx.session)
             row, facts = await store.dispute(str(opened.dispute_id))
-            facts.lead_id = str(opened.lead_id) if opened.lead_id else None
-            facts.customer_key = opened.customer_key
+            facts.lead_id = facts.lead_id or (str(opened.lead_id) if opened.lead_id else None)
+            facts.customer_key = facts.customer_key or opened.customer_key
             await self._count_dispute(store, row, facts)
 
     async def dispute_progressed(self, event: Envelope[DisputeProgressed]) -> None:
@@ -153,6 +153,13 @@ class FigureFold:
             counts = task_counts(facts)
             save(row, facts)
             await store.add(counts)
+            contested = task.details.get("contested_lead_id") if task.kind is TaskKind.DISPUTE_REVIEW else None
+            if isinstance(contested, str) and isinstance(dispute_id := task.details.get("dispute_id"), str):
+                # A dispute opened over HTTP never passes disputes.opened: its review task names the
+                # registration it contests, whose partner, region and channel the dispute is counted in.
+                dispute_row, dispute = await store.dispute(dispute_id)
+                dispute.lead_id = contested
+                await self._count_dispute(store, dispute_row, dispute)
 
     async def task_closed(self, event: Envelope[TaskClosed]) -> None:
         task = event.payload

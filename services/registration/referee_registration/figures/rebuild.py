@@ -59,16 +59,17 @@ async def replay(settings: RegistrationSettings, fold: FigureFold) -> Replayed:
     """Fold every record of every topic, from the first offset to the end as it was when the topic was reached."""
     _, verifier = service_trust(settings)
     done = Replayed()
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, **client_options(settings)
-    )
-    await consumer.start()
-    try:
-        for topic, handler in routes(fold):
-            name = topic.full_name(settings.topic_prefix)
+    for topic, handler in routes(fold):
+        name = topic.full_name(settings.topic_prefix)
+        done.records[topic.name] = 0
+        # A consumer per topic: one without subscriptions learns only the first topic's partitions.
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, **client_options(settings)
+        )
+        await consumer.start()
+        try:
             await consumer._client.force_metadata_update()
             partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or ())]
-            done.records[topic.name] = 0
             if not partitions:
                 continue
             consumer.assign(partitions)
@@ -88,8 +89,8 @@ async def replay(settings: RegistrationSettings, fold: FigureFold) -> Replayed:
                             await handler(event, _delivery(record))
                         except (UndecodableMessage, Unprocessable) as exc:
                             done.skipped.append(f"{where}: {exc}")
-    finally:
-        await consumer.stop()
+        finally:
+            await consumer.stop()
     return done
 
 

@@ -4,7 +4,7 @@ derived from them, per period and partner, region, channel or rule version, befo
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
@@ -27,7 +27,7 @@ class Period(StrEnum):
 
     def label(self, start: date | None, since: date, until: date) -> str:
         if start is None or self is Period.ALL:
-            return f"{since.isoformat()}..{until.isoformat()}"
+            return f"{since.isoformat()}..{(until - timedelta(days=1)).isoformat()}"
         if self is Period.DAY:
             return start.isoformat()
         if self is Period.WEEK:
@@ -107,15 +107,23 @@ class OutcomeFigures:
         split_at: date | None,
         filters: FigureFilters,
     ) -> FigureReport:
+        found: list[Summed] = []
         async with self._tx.sessions() as session:
-            found = await FigureStore(session).summed(
-                since=since,
-                until=until,
-                period=period.value,
-                group_by=group_by.value if group_by else None,
-                split_at=split_at,
-                filters=filters.model_dump(),
-            )
+            store = FigureStore(session)
+            if any(filters.model_dump().values()):
+                found = await store.summed(
+                    since=since,
+                    until=until,
+                    period=period.value,
+                    group_by=group_by.value if group_by else None,
+                    split_at=split_at,
+                    filters=filters.model_dump(),
+                )
+            else:
+                for side, first, end in sides(since, until, split_at):
+                    found += await store.rolled_up(
+                        ranges=grains(first, end, period), dimension=group_by.value if group_by else None, side=side
+                    )
         return FigureReport(
             since=since,
             until=until,
@@ -127,6 +135,31 @@ class OutcomeFigures:
             figures=list(FIGURE_NAMES),
             rows=rows(found, period, since, until),
         )
+
+
+def sides(since: date, until: date, split_at: date | None) -> list[tuple[str | None, date, date]]:
+    """[since, until) whole, or cut at ``split_at`` into its before and after parts (empty parts left out)."""
+    if split_at is None:
+        return [(None, since, until)]
+    cut = min(max(split_at, since), until)
+    return [(side, first, end) for side, first, end in (("before", since, cut), ("after", cut, until)) if first < end]
+
+
+def grains(since: date, until: date, period: Period) -> list[tuple[str, date, date]]:
+    """Where the rollups answer [since, until) from: whole calendar months from month rows and the days
+    at either edge from day rows (day and week reports read day rows only)."""
+    if period in (Period.DAY, Period.WEEK):
+        return [("d", since, until)]
+    first_whole = since if since.day == 1 else _next_month(since)
+    end_whole = until.replace(day=1)
+    if first_whole >= end_whole:
+        return [("d", since, until)]
+    parts = [("d", since, first_whole), ("m", first_whole, end_whole), ("d", end_whole, until)]
+    return [(grain, first, end) for grain, first, end in parts if first < end]
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def rows(found: Iterable[Summed], period: Period, since: date, until: date) -> list[FigureRow]:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Date, Numeric, String, case, delete, func, select
+from sqlalchemy import BigInteger, Date, Numeric, String, and_, case, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,7 +98,31 @@ class FigureCount(Base):
     total: Mapped[Decimal] = mapped_column(Numeric(20, 4))
 
 
-READ_MODEL: tuple[type[Base], ...] = (FigureLead, FigureDispute, FigureCustomer, FigureTask, FigureCount)
+class FigureRollup(Base):
+    """The same counts summed along one dimension at a time (``all`` for none), per day and per month:
+    the dashboard's unfiltered reports read a few thousand of these rows however many registrations
+    there are, where ``figure_counts`` holds a row per day and combination of all four dimensions."""
+
+    __tablename__ = "figure_rollups"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True, doc="d: a day, m: a calendar month")
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(80), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+
+
+READ_MODEL: tuple[type[Base], ...] = (
+    FigureLead,
+    FigureDispute,
+    FigureCustomer,
+    FigureTask,
+    FigureCount,
+    FigureRollup,
+)
+ALL = "all"
 F = TypeVar("F", LeadFacts, DisputeFacts, TaskFacts)
 R = TypeVar("R", FigureLead, FigureDispute, FigureTask)
 GROUPS = {"partner": FigureCount.partner, "region": FigureCount.region, "channel": FigureCount.channel}
@@ -180,6 +204,45 @@ class FigureStore:
                 },
             )
             await self._session.execute(statement)
+            for row in rollup_rows(count):
+                roll = self._insert()(FigureRollup).values(row)
+                roll = roll.on_conflict_do_update(
+                    index_elements=["grain", "start", "dimension", "value", "measure"],
+                    set_={
+                        "count": FigureRollup.count + roll.excluded.count,
+                        "total": FigureRollup.total + roll.excluded.total,
+                    },
+                )
+                await self._session.execute(roll)
+
+    async def rolled_up(
+        self, *, ranges: Sequence[tuple[str, date, date]], dimension: str | None, side: str | None
+    ) -> list[Summed]:
+        """Counts per start day or month, value and measure from the rollups of one dimension, over
+        (grain, first, end) ranges that do not overlap; ``side`` labels every row (before/after)."""
+        conditions = [
+            and_(FigureRollup.grain == grain, FigureRollup.start >= first, FigureRollup.start < end)
+            for grain, first, end in ranges
+        ]
+        if not conditions:
+            return []
+        keys = [FigureRollup.start, FigureRollup.value, FigureRollup.measure]
+        query = (
+            select(*keys, func.sum(FigureRollup.count), func.sum(FigureRollup.total))
+            .where(FigureRollup.dimension == (dimension or ALL), or_(*conditions))
+            .group_by(*keys)
+        )
+        return [
+            Summed(
+                measure=str(row[2]),
+                period_start=_as_date(row[0]),
+                group=str(row[1]) if dimension else None,
+                side=side,
+                count=int(str(row[3])),
+                total=Decimal(str(row[4])),
+            )
+            for row in (await self._session.execute(query)).all()
+        ]
 
     async def summed(
         self,
@@ -247,6 +310,31 @@ class Summed:
     side: str | None
     count: int
     total: Decimal
+
+
+def rollup_rows(count: Count) -> list[dict[str, Any]]:
+    """The rollup rows one count adds to: its day and its month, overall and along each dimension."""
+    day = count.day
+    along = {
+        ALL: ALL,
+        "partner": count.dims.partner,
+        "region": count.dims.region,
+        "channel": count.dims.channel,
+        "rule_version": count.dims.rule_ref,
+    }
+    return [
+        {
+            "grain": grain,
+            "start": start,
+            "dimension": dimension,
+            "value": value,
+            "measure": count.measure.value,
+            "count": 1,
+            "total": count.total,
+        }
+        for grain, start in (("d", day), ("m", day.replace(day=1)))
+        for dimension, value in along.items()
+    ]
 
 
 def _as_date(value: Any) -> date:
