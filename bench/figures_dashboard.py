@@ -4,8 +4,8 @@
 
 Seeds the figures' read model in bulk (PostgreSQL COPY, in a database of its own on the shared server,
 dropped afterwards): one fact row per registration in ``figure_leads`` and the daily counts those
-registrations imply in ``figure_counts`` — 60 partners, 31 regions, 3 channels, 3 rule sets in two
-versions, a year of days, a tenth refused, some closed and expired. Then times the dashboard the console
+registrations imply in ``figure_counts`` and ``figure_rollups`` — 60 partners, 31 regions, 3 channels,
+3 rule sets in two versions, a year of days, a tenth refused, some closed and expired. Then times the dashboard the console
 shows (``OutcomeFigures.report``, the code the API runs): the whole year, and by partner, region, channel,
 rule version and month. The baseline, in the same run and database, is what answering from the records
 would cost: one GROUP BY over the registrations' rows (partner × outcome). Times are medians of five.
@@ -30,7 +30,7 @@ from sqlalchemy import text
 
 from referee_registration.figures.measures import SHANGHAI, Count, Dims, LeadFacts, lead_counts
 from referee_registration.figures.report import FigureFilters, Grouping, OutcomeFigures, Period
-from referee_registration.figures.store import READ_MODEL
+from referee_registration.figures.store import READ_MODEL, rollup_rows
 from referee_registration.store import messaging
 from referee_shared.clock import SystemClock
 from referee_shared.db.engine import make_engine, make_sessions
@@ -42,16 +42,15 @@ REASONS = ("duplicate", "out_of_region", "cross_region_radius", "tier_channel", 
 LARGE = Decimal(1_000_000)
 
 
-def registrations(n: int, seed: int = 7) -> tuple[list[tuple[Any, ...]], Counter[tuple[Any, ...]], Counter[Any]]:
-    """Fact rows for COPY, and the counts (with their totals) the fold would have made of them."""
+def registrations(n: int, seed: int = 7) -> tuple[list[tuple[Any, ...]], list[Count]]:
+    """Fact rows for COPY, and the counts the fold would have made of them."""
     rng = random.Random(seed)
     partners = [f"partner-{i:02d}" for i in range(60)]
     regions = [f"region-{i:02d}" for i in range(31)]
     channels = ("dealer", "agent", "direct")
     rules = [f"{name}@{v}" for name in ("building-materials", "medical-devices", "industrial-goods") for v in (1, 2)]
     rows: list[tuple[Any, ...]] = []
-    counts: Counter[tuple[Any, ...]] = Counter()
-    totals: Counter[Any] = Counter()
+    made: list[Count] = []
     for _ in range(n):
         submitted = START + timedelta(seconds=rng.randrange(365 * 86400))
         facts = LeadFacts(
@@ -71,11 +70,7 @@ def registrations(n: int, seed: int = 7) -> tuple[list[tuple[Any, ...]], Counter
             facts.won, facts.deal_amount = rng.random() < 0.6, Decimal(rng.randrange(10_000, 3_000_000))
         elif not refused and rng.random() < 0.2:
             facts.expired_at = submitted + timedelta(days=90)
-        made: list[Count] = lead_counts(facts, large_amount=LARGE)
-        for count in made:
-            key = (count.day, *_dims(count.dims), count.measure.value)
-            counts[key] += 1
-            totals[key] += count.total
+        made += lead_counts(facts, large_amount=LARGE)
         rows.append(
             (
                 facts.lead_id, facts.partner, facts.channel, facts.region, facts.rule_ref, None, facts.submitted_at,
@@ -83,7 +78,7 @@ def registrations(n: int, seed: int = 7) -> tuple[list[tuple[Any, ...]], Counter
                 facts.expired_at, False, sorted(facts.counted).__repr__().replace("'", '"'),
             )
         )  # fmt: skip
-    return rows, counts, totals
+    return rows, made
 
 
 def _dims(dims: Dims) -> tuple[str, str, str, str]:
@@ -91,7 +86,19 @@ def _dims(dims: Dims) -> tuple[str, str, str, str]:
 
 
 async def seed(database: str, n: int) -> None:
-    rows, counts, totals = registrations(n)
+    rows, made = registrations(n)
+    counts: Counter[tuple[Any, ...]] = Counter()
+    totals: dict[tuple[Any, ...], Decimal] = {}
+    rolled: Counter[tuple[Any, ...]] = Counter()
+    rolled_totals: dict[tuple[Any, ...], Decimal] = {}
+    for count in made:
+        key = (count.day, *_dims(count.dims), count.measure.value)
+        counts[key] += 1
+        totals[key] = totals.get(key, Decimal(0)) + count.total
+        for row in rollup_rows(count):
+            rollup = (row["grain"], row["start"], row["dimension"], row["value"], row["measure"])
+            rolled[rollup] += 1
+            rolled_totals[rollup] = rolled_totals.get(rollup, Decimal(0)) + count.total
     connection = await asyncpg.connect(f"{SERVER}/{database}")
     try:
         await connection.copy_records_to_table("figure_leads", records=rows)
@@ -99,6 +106,11 @@ async def seed(database: str, n: int) -> None:
             "figure_counts",
             records=[(*key, count, totals[key]) for key, count in counts.items()],
             columns=["day", "partner", "region", "channel", "rule_ref", "measure", "count", "total"],
+        )
+        await connection.copy_records_to_table(
+            "figure_rollups",
+            records=[(*key, count, rolled_totals[key]) for key, count in rolled.items()],
+            columns=["grain", "start", "dimension", "value", "measure", "count", "total"],
         )
         await connection.execute("ANALYZE")
     finally:
@@ -153,7 +165,8 @@ async def main(n: int) -> None:
         baseline = await median_seconds(scan)
         async with engine.connect() as connection:
             buckets = (await connection.execute(text("SELECT count(*) FROM figure_counts"))).scalar_one()
-        print(f"registrations on record: {n:,} (seeded in {seeded:.1f} s; {buckets:,} daily count rows)")
+            rollups = (await connection.execute(text("SELECT count(*) FROM figure_rollups"))).scalar_one()
+        print(f"registrations on record: {n:,} (seeded in {seeded:.1f} s; {buckets:,} count rows, {rollups:,} rollups)")
         print(
             f"dashboard (6 reports: total, by partner, region, channel, rule version, by month): {answer * 1000:.1f} ms"
         )

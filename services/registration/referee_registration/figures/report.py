@@ -122,7 +122,10 @@ class OutcomeFigures:
             else:
                 for side, first, end in sides(since, until, split_at):
                     found += await store.rolled_up(
-                        ranges=grains(first, end, period), dimension=group_by.value if group_by else None, side=side
+                        ranges=grains(first, end, period),
+                        dimension=group_by.value if group_by else None,
+                        side=side,
+                        by_start=period is not Period.ALL,
                     )
         return FigureReport(
             since=since,

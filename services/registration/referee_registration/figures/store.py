@@ -216,30 +216,30 @@ class FigureStore:
                 await self._session.execute(roll)
 
     async def rolled_up(
-        self, *, ranges: Sequence[tuple[str, date, date]], dimension: str | None, side: str | None
+        self, *, ranges: Sequence[tuple[str, date, date]], dimension: str | None, side: str | None, by_start: bool
     ) -> list[Summed]:
-        """Counts per start day or month, value and measure from the rollups of one dimension, over
-        (grain, first, end) ranges that do not overlap; ``side`` labels every row (before/after)."""
+        """Counts per value and measure (and per start day or month, ``by_start``) from the rollups of one
+        dimension, over (grain, first, end) ranges that do not overlap; ``side`` labels every row."""
         conditions = [
             and_(FigureRollup.grain == grain, FigureRollup.start >= first, FigureRollup.start < end)
             for grain, first, end in ranges
         ]
         if not conditions:
             return []
-        keys = [FigureRollup.start, FigureRollup.value, FigureRollup.measure]
+        keys: list[Any] = [FigureRollup.value, FigureRollup.measure, *([FigureRollup.start] if by_start else [])]
         query = (
-            select(*keys, func.sum(FigureRollup.count), func.sum(FigureRollup.total))
+            select(func.sum(FigureRollup.count), func.sum(FigureRollup.total), *keys)
             .where(FigureRollup.dimension == (dimension or ALL), or_(*conditions))
             .group_by(*keys)
         )
         return [
             Summed(
-                measure=str(row[2]),
-                period_start=_as_date(row[0]),
-                group=str(row[1]) if dimension else None,
+                measure=str(row[3]),
+                period_start=_as_date(row[4]) if by_start else None,
+                group=str(row[2]) if dimension else None,
                 side=side,
-                count=int(str(row[3])),
-                total=Decimal(str(row[4])),
+                count=int(str(row[0])),
+                total=Decimal(str(row[1])),
             )
             for row in (await self._session.execute(query)).all()
         ]
