@@ -88,4 +88,9 @@ DELIVERY: dict[str, Delivery] = {
         "one partition: revocations in the order they were made",
     ),
     "tasks.events": Delivery("when a reviewer task opens, is reminded, escalates or closes", "per task"),
+    "rules.versions": Delivery(
+        "internal: when a channel manager uploads a rule set version; every instance reads the whole topic "
+        "(compacted) from the start",
+        "one partition: versions in the order they were uploaded",
+    ),
 }

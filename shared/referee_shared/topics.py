@@ -17,6 +17,7 @@ from .events.envelope import Payload
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransitioned, LockChanged
 from .events.partners import PartnerChanged
 from .events.qualifications import QualificationChanged, QualificationSubmitted
+from .events.rules import RuleVersionPublished
 from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened, TaskReminded
 from .events.tokens import TokenRevoked
@@ -259,6 +260,19 @@ PARTNERS_REGISTRY = Topic(
     producers=("registration",),
     consumers=(PORTALS,),
 )
+RULES_VERSIONS = Topic(
+    "rules.versions",
+    key="rule set id@version",
+    payloads=(RuleVersionPublished,),
+    external=False,
+    direction="internal",
+    description="rule set versions uploaded while the system runs; each governs decisions from its effective_from",
+    # One partition and compaction: every instance reads every version from the start when it starts.
+    partitions=1,
+    config={"cleanup.policy": "compact"},
+    producers=("channel managers (`/admin/rules/versions` on any service, `referee rules upload`)",),
+    consumers=("every service instance (no consumer group)",),
+)
 
 ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_SUBMITTED,
@@ -281,6 +295,7 @@ ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_TRANSITIONS,
     AUTH_REVOCATIONS,
     PARTNERS_REGISTRY,
+    RULES_VERSIONS,
 )
 
 # The consuming services (every service consumes); each has a dead-letter topic of its own (its
