@@ -14,7 +14,7 @@ app = typer.Typer(help="The outcome figures (conflict rate, disputes, cycle time
 
 @app.command("rebuild")
 def rebuild() -> None:
-    """Empty the figures and fold every event again from offset 0 of each topic (REFEREE_* settings, as registration reads them)."""
+    """Empty the figures and fold every event again from offset 0 of each topic (REFEREE_* settings)."""
     replayed = asyncio.run(rebuild_figures(RegistrationSettings()))
     for topic, count in replayed.records.items():
         typer.echo(f"{topic}: {count} record(s)")
