@@ -6,8 +6,8 @@ Seeds the figures' read model in bulk (PostgreSQL COPY, in a database of its own
 dropped afterwards): one fact row per registration in ``figure_leads`` and the daily counts those
 registrations imply in ``figure_counts`` and ``figure_rollups`` — 60 partners, 31 regions, 3 channels,
 3 rule sets in two versions, a year of days, a tenth refused, some closed and expired. Then times the
-dashboard the console shows (``OutcomeFigures.report``, the code the API runs): the whole year, and by partner, region, channel,
-rule version and month. The baseline, in the same run and database, is what answering from the records
+dashboard the console shows (``OutcomeFigures.report``, the code the API runs): the whole year, and by
+partner, region, channel, rule version and month. The baseline, in the same run and database, is what answering from the records
 would cost: one GROUP BY over the registrations' rows (partner × outcome). Times are medians of five.
 """
 
