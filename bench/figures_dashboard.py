@@ -7,8 +7,9 @@ dropped afterwards): one fact row per registration in ``figure_leads`` and the d
 registrations imply in ``figure_counts`` and ``figure_rollups`` — 60 partners, 31 regions, 3 channels,
 3 rule sets in two versions, a year of days, a tenth refused, some closed and expired. Then times the
 dashboard the console shows (``OutcomeFigures.report``, the code the API runs): the whole year, and by
-partner, region, channel, rule version and month. The baseline, in the same run and database, is what answering from the records
-would cost: one GROUP BY over the registrations' rows (partner × outcome). Times are medians of five.
+partner, region, channel, rule version and month. The baseline, in the same run and database, is what
+answering from the records would cost: one GROUP BY over the registrations' rows (partner × outcome).
+Times are medians of five.
 """
 
 from __future__ import annotations
