@@ -4,7 +4,7 @@
 
 Seeds the figures' read model in bulk (PostgreSQL COPY, in a database of its own on the shared server,
 dropped afterwards): one fact row per registration in ``figure_leads`` and the daily counts those
-registrations imply in ``figure_counts`` and ``figure_rollups`` — 60 partners, 31 regions, 3 channels,
+registrations imply in ``figure_counts`` and ``figure_rollups`` (made by SQL) — 60 partners, 31 regions, 3 channels,
 3 rule sets in two versions, a year of days, a tenth refused, some closed and expired. Then times the
 dashboard the console shows (``OutcomeFigures.report``, the code the API runs): the whole year, and by
 partner, region, channel, rule version and month. The baseline, in the same run and database, is what
@@ -16,22 +16,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import statistics
 import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import asyncpg
 from sqlalchemy import text
 
-from referee_registration.figures.measures import SHANGHAI, Count, Dims, LeadFacts, lead_counts
+from referee_registration.figures.measures import SHANGHAI
 from referee_registration.figures.report import FigureFilters, Grouping, OutcomeFigures, Period
-from referee_registration.figures.store import READ_MODEL, rollup_rows
+from referee_registration.figures.store import READ_MODEL
 from referee_registration.store import messaging
 from referee_shared.clock import SystemClock
 from referee_shared.db.engine import make_engine, make_sessions
@@ -43,76 +40,75 @@ REASONS = ("duplicate", "out_of_region", "cross_region_radius", "tier_channel", 
 LARGE = Decimal(1_000_000)
 
 
-def registrations(n: int, seed: int = 7) -> tuple[list[tuple[Any, ...]], list[Count]]:
-    """Fact rows for COPY, and the counts the fold would have made of them."""
-    rng = random.Random(seed)
-    partners = [f"partner-{i:02d}" for i in range(60)]
-    regions = [f"region-{i:02d}" for i in range(31)]
-    channels = ("dealer", "agent", "direct")
-    rules = [f"{name}@{v}" for name in ("building-materials", "medical-devices", "industrial-goods") for v in (1, 2)]
-    rows: list[tuple[Any, ...]] = []
-    made: list[Count] = []
-    for _ in range(n):
-        submitted = START + timedelta(seconds=rng.randrange(365 * 86400))
-        facts = LeadFacts(
-            str(uuid.UUID(int=rng.getrandbits(128))),
-            partner=rng.choice(partners),
-            channel=rng.choice(channels),
-            region=rng.choice(regions),
-            rule_ref=rng.choice(rules),
-            submitted_at=submitted,
-            decided_at=submitted + timedelta(seconds=2),
-        )
-        refused = rng.random() < 0.1
-        facts.outcome = "rejected" if refused else "accepted"
-        facts.reason_code = rng.choice(REASONS) if refused else None
-        if not refused and rng.random() < 0.3:
-            facts.closed_at = submitted + timedelta(days=rng.randrange(5, 200))
-            facts.won, facts.deal_amount = rng.random() < 0.6, Decimal(rng.randrange(10_000, 3_000_000))
-        elif not refused and rng.random() < 0.2:
-            facts.expired_at = submitted + timedelta(days=90)
-        made += lead_counts(facts, large_amount=LARGE)
-        rows.append(
-            (
-                facts.lead_id, facts.partner, facts.channel, facts.region, facts.rule_ref, None, facts.submitted_at,
-                facts.decided_at, facts.outcome, facts.reason_code, facts.closed_at, facts.won, facts.deal_amount,
-                facts.expired_at, False, sorted(facts.counted).__repr__().replace("'", '"'),
-            )
-        )  # fmt: skip
-    return rows, made
+# The registrations, made by the database itself (a million rows through Python would take longer than
+# the measurement): a deterministic spread over partners, regions, channels, rule versions and a year.
+LEADS = """
+INSERT INTO figure_leads (lead_id, partner, channel, region, rule_ref, submitted_at, decided_at, outcome,
+                          reason_code, closed_at, won, deal_amount, expired_at, followed_up, counted)
+SELECT md5(i::text)::uuid::text,
+       'partner-' || lpad((i % 60)::text, 2, '0'),
+       (ARRAY['dealer', 'agent', 'direct'])[1 + (i / 7) % 3],
+       'region-' || lpad(((i / 3) % 31)::text, 2, '0'),
+       (ARRAY['building-materials@1', 'building-materials@2', 'medical-devices@1', 'medical-devices@2',
+              'industrial-goods@1', 'industrial-goods@2'])[1 + (i / 11) % 6],
+       at, at + interval '2 seconds',
+       CASE WHEN i % 10 = 0 THEN 'rejected' ELSE 'accepted' END,
+       CASE WHEN i % 10 = 0 THEN (ARRAY['duplicate', 'out_of_region', 'cross_region_radius', 'tier_channel',
+                                        'not_qualified'])[1 + (i / 10) % 5] END,
+       CASE WHEN i % 10 <> 0 AND i % 3 = 0 THEN at + ((5 + i % 195) || ' days')::interval END,
+       CASE WHEN i % 10 <> 0 AND i % 3 = 0 THEN i % 5 < 3 END,
+       CASE WHEN i % 10 <> 0 AND i % 3 = 0 THEN 10000 + (i * 7919) % 2990000 END,
+       CASE WHEN i % 10 <> 0 AND i % 3 <> 0 AND i % 5 = 1 THEN at + interval '90 days' END,
+       false, '[]'
+FROM (SELECT i, timestamptz '2025-12-01 00:00+00' + ((i * 104729) % 31536000) * interval '1 second' AS at
+      FROM generate_series(1, $1) AS i) AS made
+"""
 
+# The counts the fold makes of those registrations (measures.lead_counts), summed per day and dimensions.
+COUNTS = """
+INSERT INTO figure_counts (day, partner, region, channel, rule_ref, measure, count, total)
+SELECT (at AT TIME ZONE 'Asia/Shanghai')::date, partner, region, channel, rule_ref, measure, count(*), sum(total)
+FROM (
+  SELECT decided_at AS at, partner, region, channel, rule_ref, 'decided' AS measure, 0::numeric AS total
+    FROM figure_leads
+  UNION ALL SELECT decided_at, partner, region, channel, rule_ref, 'locks_granted', 0
+    FROM figure_leads WHERE outcome = 'accepted'
+  UNION ALL SELECT decided_at, partner, region, channel, rule_ref,
+         CASE WHEN reason_code = 'duplicate' THEN 'refused_duplicate'
+              WHEN reason_code IN ('out_of_region', 'cross_region_radius') THEN 'refused_cross_region'
+              WHEN reason_code = 'tier_channel' THEN 'refused_tier' ELSE 'refused_other' END, 0
+    FROM figure_leads WHERE outcome = 'rejected'
+  UNION ALL SELECT closed_at, partner, region, channel, rule_ref, 'closed',
+         extract(epoch FROM closed_at - submitted_at) / 86400
+    FROM figure_leads WHERE closed_at IS NOT NULL
+  UNION ALL SELECT closed_at, partner, region, channel, rule_ref, 'large_closed', 0
+    FROM figure_leads WHERE deal_amount >= 1000000
+  UNION ALL SELECT closed_at, partner, region, channel, rule_ref, 'large_won', 0
+    FROM figure_leads WHERE deal_amount >= 1000000 AND won
+  UNION ALL SELECT expired_at, partner, region, channel, rule_ref, 'locks_expired_unfollowed', 0
+    FROM figure_leads WHERE expired_at IS NOT NULL
+) AS made
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
 
-def _dims(dims: Dims) -> tuple[str, str, str, str]:
-    return dims.partner, dims.region, dims.channel, dims.rule_ref
+ROLLUP = """
+INSERT INTO figure_rollups (grain, start, dimension, value, measure, count, total)
+SELECT '{grain}', {start}, '{dimension}', {value}, measure, sum(count), sum(total)
+FROM figure_counts GROUP BY 2, 4, 5
+"""
+DIMENSIONS = {"all": "'all'", "partner": "partner", "region": "region", "channel": "channel"}
+DIMENSIONS["rule_version"] = "rule_ref"
+GRAINS = {"d": "day", "m": "date_trunc('month', day)::date"}
 
 
 async def seed(database: str, n: int) -> None:
-    rows, made = registrations(n)
-    counts: Counter[tuple[Any, ...]] = Counter()
-    totals: dict[tuple[Any, ...], Decimal] = {}
-    rolled: Counter[tuple[Any, ...]] = Counter()
-    rolled_totals: dict[tuple[Any, ...], Decimal] = {}
-    for count in made:
-        key = (count.day, *_dims(count.dims), count.measure.value)
-        counts[key] += 1
-        totals[key] = totals.get(key, Decimal(0)) + count.total
-        for row in rollup_rows(count):
-            rollup = (row["grain"], row["start"], row["dimension"], row["value"], row["measure"])
-            rolled[rollup] += 1
-            rolled_totals[rollup] = rolled_totals.get(rollup, Decimal(0)) + count.total
     connection = await asyncpg.connect(f"{SERVER}/{database}")
     try:
-        await connection.copy_records_to_table("figure_leads", records=rows)
-        await connection.copy_records_to_table(
-            "figure_counts",
-            records=[(*key, count, totals[key]) for key, count in counts.items()],
-            columns=["day", "partner", "region", "channel", "rule_ref", "measure", "count", "total"],
-        )
-        await connection.copy_records_to_table(
-            "figure_rollups",
-            records=[(*key, count, rolled_totals[key]) for key, count in rolled.items()],
-            columns=["grain", "start", "dimension", "value", "measure", "count", "total"],
-        )
+        await connection.execute(LEADS, n)
+        await connection.execute(COUNTS)
+        for grain, start in GRAINS.items():
+            for dimension, value in DIMENSIONS.items():
+                await connection.execute(ROLLUP.format(grain=grain, start=start, dimension=dimension, value=value))
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
