@@ -61,7 +61,7 @@ SELECT md5(i::text)::uuid::text,
        CASE WHEN i % 10 <> 0 AND i % 3 <> 0 AND i % 5 = 1 THEN at + interval '90 days' END,
        false, '[]'
 FROM (SELECT i, timestamptz '2025-12-01 00:00+00' + ((i * 104729) % 31536000) * interval '1 second' AS at
-      FROM generate_series(1, $1) AS i) AS made
+      FROM generate_series(1::bigint, $1::bigint) AS i) AS made
 """
 
 # The counts the fold makes of those registrations (measures.lead_counts), summed per day and dimensions.
