@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import arbitration, board, db, dedup, docs, evidence, infra, partners, settlement, tokens, trust
+from . import arbitration, board, db, dedup, docs, evidence, figures, infra, partners, rules, settlement, tokens, trust
 from .demo import command as demo
 
 app = typer.Typer(help="Referee operator commands.", no_args_is_help=True)
@@ -20,3 +20,5 @@ app.add_typer(settlement.app, name="settlement")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(arbitration.app, name="arbitration")
 app.add_typer(board.app, name="board")
+app.add_typer(figures.app, name="figures")
+app.add_typer(rules.app, name="rules")

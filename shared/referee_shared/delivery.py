@@ -107,4 +107,9 @@ DELIVERY: dict[str, Delivery] = {
         "within the rule's window, a `clash_visited` when such a visit is reported done",
         "per account",
     ),
+    "rules.versions": Delivery(
+        "internal: when a channel manager uploads a rule set version; every instance reads the whole topic "
+        "(compacted) from the start",
+        "one partition: versions in the order they were uploaded",
+    ),
 }

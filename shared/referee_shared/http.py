@@ -17,6 +17,7 @@ from .observability.access_log import AccessLog
 from .observability.metrics import exposition
 from .observability.tracing import instrument_fastapi, tracing_enabled
 from .request_limits import BodyLimit, validation_refused
+from .rules import versions as rule_versions
 from .runtime import ServiceRuntime
 from .token_secret import check_token_secret
 from .token_verifier import TokenPolicy, TokenVerifier
@@ -40,6 +41,9 @@ def build_http_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], *, tit
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_exception_handler(RequestValidationError, validation_refused)
     app.include_router(revocation.build_router(runtime.sender, runtime.revocations, settings.topic_prefix))
+    app.include_router(
+        rule_versions.build_router(runtime.sender, runtime.rules, runtime.rule_uploads, settings.topic_prefix)
+    )
 
     @app.get("/health/live", tags=["operations"], summary="Is this process alive? (liveness probe)")
     async def live() -> JSONResponse:

@@ -33,6 +33,7 @@ from .observability.tracing import instrument_engine, instrument_httpx, tracing_
 from .outbox import OutboxRelay, Transactions
 from .revocation import RevocationList, follow_revocations
 from .rules.rulebook import RuleBook
+from .rules.versions import Uploads, follow_rule_versions
 from .settings import ServiceSettings
 from .temporal import connect_temporal
 from .trust.local import service_trust
@@ -91,6 +92,8 @@ class ServiceRuntime:
         self.rules = RuleBook.load(settings.rules_dir)
         self.revocations = RevocationList()
         follow_revocations(self.broker, settings.topic_prefix, self.revocations)
+        self.rule_uploads = Uploads()
+        follow_rule_versions(self.broker, settings.topic_prefix, self.rules, self.rule_uploads)
         self._migrations = migrations
         self._uses_temporal = uses_temporal
         self._temporal: Client | None = None

@@ -20,6 +20,7 @@ from .events.envelope import Payload
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransitioned, LockChanged
 from .events.partners import PartnerChanged
 from .events.qualifications import QualificationChanged, QualificationSubmitted
+from .events.rules import RuleVersionPublished
 from .events.settlements import PaymentFlagged, PaymentRetryRequested, SettlementPayment, SettlementStatement
 from .events.tasks import TaskClosed, TaskOpened, TaskReminded
 from .events.tokens import TokenRevoked
@@ -104,7 +105,7 @@ DISPUTES_OPENED = Topic(
     description="a dispute over a customer or lead, from a partner or HQ",
     config=_BROKER_TIME,
     producers=(PORTALS, "HQ"),
-    consumers=("arbitration",),
+    consumers=("arbitration", "registration"),
 )
 LEADS_DECISIONS = Topic(
     "leads.decisions",
@@ -114,7 +115,7 @@ LEADS_DECISIONS = Topic(
     direction="out",
     description="accepted (with lock), rejected (with reason and rule), or held for review",
     producers=("registration",),
-    consumers=(PORTALS, "arbitration"),
+    consumers=(PORTALS, "arbitration", "registration"),
 )
 LEADS_LOCKS = Topic(
     "leads.locks",
@@ -154,7 +155,7 @@ DISPUTES_EVENTS = Topic(
     direction="out",
     description="every step of a dispute for its parties: refused, opened, statements, reminders, escalations, rulings",
     producers=("arbitration",),
-    consumers=(PORTALS, "HQ"),
+    consumers=(PORTALS, "HQ", "registration"),
 )
 SETTLEMENTS_STATEMENTS: Topic[SettlementStatement | PaymentRetryRequested | PaymentFlagged] = Topic(
     "settlements.statements",
@@ -225,7 +226,7 @@ LEADS_TRANSITIONS = Topic(
     direction="internal",
     description="every move of a lead through its lifecycle, in order per lead; the funnel is counted from it",
     producers=("registration",),
-    consumers=(),
+    consumers=("registration",),
 )
 TASKS_EVENTS: Topic[TaskOpened | TaskClosed | TaskReminded] = Topic(
     "tasks.events",
@@ -261,6 +262,19 @@ PARTNERS_REGISTRY = Topic(
     config={"cleanup.policy": "compact"},
     producers=("registration",),
     consumers=(PORTALS,),
+)
+RULES_VERSIONS = Topic(
+    "rules.versions",
+    key="rule set id@version",
+    payloads=(RuleVersionPublished,),
+    external=False,
+    direction="internal",
+    description="rule set versions uploaded while the system runs; each governs decisions from its effective_from",
+    # One partition and compaction: every instance reads every version from the start when it starts.
+    partitions=1,
+    config={"cleanup.policy": "compact"},
+    producers=("channel managers (`/admin/rules/versions` on any service, `referee rules upload`)",),
+    consumers=("every service instance (no consumer group)",),
 )
 
 BOARD_PLANS = Topic(
@@ -320,6 +334,7 @@ ALL_TOPICS: tuple[Topic[Any], ...] = (
     BOARD_PLANS,
     BOARD_VISITS,
     BOARD_CHANGES,
+    RULES_VERSIONS,
 )
 
 # The consuming services (every service consumes); each has a dead-letter topic of its own (its

@@ -188,3 +188,34 @@ async def test_a_record_on_the_retry_topic_without_a_stamp_is_dead_lettered_not_
 
     assert handled == []
     assert b"without its retry-source-topic header" in sender.records[0].value
+
+
+@pytest.mark.parametrize("waiting", ["", "figures"])
+async def test_a_retried_record_goes_back_to_the_subscription_that_could_not_process_it(waiting: str) -> None:
+    # A read model (a second subscription to the same topic, e.g. the figures) beside the service's
+    # main handler: whichever of them waits, its retry comes back to it and not to the other.
+    sender = Collecting()
+    target = retrying_consumer(sender, max_attempts=3)
+    seen: dict[str, list[int]] = {"": [], "figures": []}
+
+    def handler(reader: str) -> Any:
+        async def handle(_event: Envelope[Any], delivery: Delivery) -> None:
+            seen[reader].append(delivery.offset)
+            if reader == waiting and len(seen[reader]) == 1:
+                raise NotYet("what it needs has not arrived yet")
+
+        return handle
+
+    handlers = {reader: handler(reader) for reader in seen}
+    target.on(LEADS_SUBMITTED, handlers[""])
+    target.on(LEADS_SUBMITTED, handlers["figures"], reader="figures")
+    value = envelope_json(envelope(submission()))
+
+    for reader, handle in handlers.items():
+        assert await target.consume_record(LEADS_SUBMITTED, handle, original(value), reader=reader)
+    [copy] = sender.records
+    assert RetryStamp.read(copy.headers).source_reader == waiting
+
+    assert await target.consume_retry_record(as_read_from_retry_topic(copy, offset=0))
+
+    assert seen == {reader: [41, 41] if reader == waiting else [41] for reader in seen}

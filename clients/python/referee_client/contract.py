@@ -409,6 +409,14 @@ class QualificationVerdict(_Model):
     rule_version: int
 
 
+class RuleVersionPublished(_Model):
+    "A validated version of a rule set, who uploaded it and why; it governs decisions from its effective_from."
+    rule_set: dict[str, Any]
+    uploaded_by: str
+    reason: str
+    uploaded_at: AwareDatetime
+
+
 class SettlementPayment(_Model):
     payment_id: str
     statement_id: UUID
@@ -684,6 +692,14 @@ class QualificationVerdictEvent(Envelope):
     payload: QualificationVerdict
 
 
+class RuleVersionPublishedEvent(Envelope):
+    event_type: ClassVar[str] = "rules.version"
+    version: ClassVar[int] = 1
+    type: Literal["rules.version"]
+    schema_version: Literal[1]
+    payload: RuleVersionPublished
+
+
 class PaymentFlaggedEvent(Envelope):
     event_type: ClassVar[str] = "settlement.payment-flagged"
     version: ClassVar[int] = 1
@@ -769,6 +785,7 @@ EVENTS: dict[tuple[str, int], type[Envelope]] = {
     ("qualification.check-requested", 1): QualificationCheckRequestedEvent,
     ("qualification.submitted", 1): QualificationSubmittedEvent,
     ("qualification.verdict", 1): QualificationVerdictEvent,
+    ("rules.version", 1): RuleVersionPublishedEvent,
     ("settlement.payment-flagged", 1): PaymentFlaggedEvent,
     ("settlement.payment-retry", 1): PaymentRetryRequestedEvent,
     ("settlement.payment", 1): SettlementPaymentEvent,
@@ -799,6 +816,7 @@ PAYLOAD_EVENTS: dict[type[BaseModel], type[Envelope]] = {
     QualificationCheckRequested: QualificationCheckRequestedEvent,
     QualificationSubmitted: QualificationSubmittedEvent,
     QualificationVerdict: QualificationVerdictEvent,
+    RuleVersionPublished: RuleVersionPublishedEvent,
     PaymentFlagged: PaymentFlaggedEvent,
     PaymentRetryRequested: PaymentRetryRequestedEvent,
     SettlementPayment: SettlementPaymentEvent,

@@ -460,6 +460,16 @@ export interface QualificationVerdict {
   rule_version: number;
 }
 
+/** A validated version of a rule set, who uploaded it and why; it governs decisions from its effective_from. */
+export interface RuleVersionPublished {
+  /** the rule set document (the same fields as a rules/*.yaml file) */
+  rule_set: { [key: string]: unknown };
+  uploaded_by: string;
+  /** why the rules change, for the record */
+  reason: string;
+  uploaded_at: string;
+}
+
 export interface SettlementPayment {
   payment_id: string;
   statement_id: string;
@@ -610,6 +620,7 @@ export type QualificationChangedEvent = Envelope<"qualification.changed", 1, Qua
 export type QualificationCheckRequestedEvent = Envelope<"qualification.check-requested", 1, QualificationCheckRequested>;
 export type QualificationSubmittedEvent = Envelope<"qualification.submitted", 1, QualificationSubmitted>;
 export type QualificationVerdictEvent = Envelope<"qualification.verdict", 1, QualificationVerdict>;
+export type RuleVersionPublishedEvent = Envelope<"rules.version", 1, RuleVersionPublished>;
 export type PaymentFlaggedEvent = Envelope<"settlement.payment-flagged", 1, PaymentFlagged>;
 export type PaymentRetryRequestedEvent = Envelope<"settlement.payment-retry", 1, PaymentRetryRequested>;
 export type SettlementPaymentEvent = Envelope<"settlement.payment", 1, SettlementPayment>;

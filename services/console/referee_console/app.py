@@ -25,7 +25,7 @@ from referee_shared.observability.metrics import exposition
 from .clients import ServiceRefused, Services
 from .demo_users import ensure_demo_users
 from .i18n import load_catalogues
-from .pages import arbiter, auth, board, finance, manager, partner, staff
+from .pages import arbiter, auth, board, finance, manager, outcomes, partner, staff
 from .sessions import SessionSigner
 from .settings import ConsoleSettings
 from .users import Base, Users
@@ -66,7 +66,7 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app = FastAPI(title="Referee console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = state
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, partner, staff, arbiter, finance, manager, board):
+    for module in (auth, partner, staff, arbiter, finance, manager, board, outcomes):
         app.include_router(module.router)
     _probes(app)
     _errors(app)

@@ -12,6 +12,10 @@ from referee_shared.http import build_http_app
 from referee_shared.runtime import ServiceRuntime
 
 from .api import evidence, funnel, leads
+from .figures import api as figures_api
+from .figures.fold import FigureFold
+from .figures.handlers import register_handlers as register_figure_handlers
+from .figures.report import OutcomeFigures
 from .handlers import register_handlers
 from .inbox import api as inbox_api
 from .inbox.handlers import register_handlers as register_inbox_handlers
@@ -68,6 +72,7 @@ def build_runtime(
     )
     register_handlers(runtime.consumer, use_cases, runtime.clock)
     register_inbox_handlers(runtime.consumer, use_cases.inbox)
+    register_figure_handlers(runtime.consumer, FigureFold(tx, large_amount=settings.large_account_amount))
     runtime.run_worker([LeadLockWorkflow], LockActivities(LockSteps(tx)).all())
     runtime.sample_gauges(GAUGES)
     return runtime, use_cases
@@ -83,6 +88,7 @@ def build_app(runtime: ServiceRuntime, use_cases: RegistrationUseCases) -> FastA
             evidence.build_router(use_cases.evidence),
             inbox_api.build_router(use_cases.inbox),
             partners_api.build_router(use_cases.partners),
+            figures_api.build_router(OutcomeFigures(runtime.transactions), runtime.rules, runtime.clock),
         ],
         title="Referee registration",
         description="Intake of registrations, lead lifecycle and funnel, locks, the evidence trail and the "

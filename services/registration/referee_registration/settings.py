@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import Field
 
 from referee_shared.settings import ServiceSettings
@@ -13,4 +15,7 @@ class RegistrationSettings(ServiceSettings):
     partner_registry_required: bool = Field(
         default=False,
         description="refuse registrations from partners not in the partner registry (on in make demo and production)",
+    )
+    large_account_amount: Decimal = Field(
+        default=Decimal(1_000_000), description="a deal of at least this amount is a large account in the figures"
     )

@@ -125,40 +125,46 @@ class EventConsumer:
         self.dead_letter_topic = dead_letter_topic(group).full_name(topic_prefix)
         self.retry_topic = retry_topic(group).full_name(topic_prefix)
         self._retry = retry or RetryPolicy.default()
-        self._routes: dict[str, tuple[Topic[Any], Handler]] = {}
+        # (source topic, reader) -> where a retried record goes back to; reader "" is the main subscription.
+        self._routes: dict[tuple[str, str], tuple[Topic[Any], Handler]] = {}
         self.subscriptions: list[Topic[Any]] = []
 
-    def on(self, topic: Topic[P], handler: Callable[[Envelope[P], Delivery], Awaitable[None]]) -> None:
+    def on(
+        self, topic: Topic[P], handler: Callable[[Envelope[P], Delivery], Awaitable[None]], *, reader: str = ""
+    ) -> None:
         """Deliver every valid message of ``topic`` to ``handler``, in order within a partition.
 
         The handler's type is checked against the topic's payloads: it receives ``Envelope[P]``.
 
         Each subscription is its own consumer group (``<service>.<topic>``): instances of a service
-        share a topic's partitions, and joining one subscription never rebalances the others.
+        share a topic's partitions, and joining one subscription never rebalances the others. A
+        ``reader`` names a second subscription of the same service to a topic (``<service>-<reader>.<topic>``),
+        e.g. a read model that folds a topic the service also handles; its dead letters are the service's.
         """
+        name = f"{self.group}-{reader}" if reader else self.group
 
         async def observe(record: ConsumerRecord[Any, Any]) -> bool:
-            return await self._observed(topic, handler, record)
+            return await self._observed(topic, handler, record, reader=reader)
 
         if not self._routes:
-            self._subscribe(retry_topic(self.group), self.consume_retry_record)
-        self._routes[topic.full_name(self._prefix)] = (topic, handler)
+            self._subscribe(retry_topic(self.group), self.consume_retry_record, self.group)
+        self._routes[(topic.full_name(self._prefix), reader)] = (topic, handler)
         self.subscriptions.append(topic)
-        self._subscribe(topic, observe)
+        self._subscribe(topic, observe, name)
 
-    def _subscribe(self, topic: Topic[Any], observe: Observe) -> None:
+    def _subscribe(self, topic: Topic[Any], observe: Observe, name: str) -> None:
         async def consume(msg: KafkaMessage) -> None:
             await self._consume_batch(topic, observe, msg)
 
         self._broker.subscriber(
             topic.full_name(self._prefix),
-            group_id=f"{self._prefix}{self.group}.{topic.name}",
+            group_id=f"{self._prefix}{name}.{topic.name}",
             ack_policy=AckPolicy.MANUAL,
             decoder=_undecoded,
             auto_offset_reset="earliest",
             batch=True,
             max_records=self._batch_size,
-            title=f"{self.group}:{topic.name}",
+            title=f"{name}:{topic.name}",
             description=topic.description,
         )(consume)
 
@@ -215,7 +221,7 @@ class EventConsumer:
         """A record of the retry topic: at its time, handled as a record of the topic it came from."""
         try:
             stamp = RetryStamp.read(_headers(record))
-            topic, handler = self._routes[stamp.source_topic]
+            topic, handler = self._routes[(stamp.source_topic, stamp.source_reader)]
         except ValueError as exc:
             await self._dead_letter(record, str(exc), attempts=1, code="bad_retry_record")
             return True
@@ -231,10 +237,16 @@ class EventConsumer:
         if wait > 0:
             # Capped: a stamp can never park the retry partition for longer than one delay.
             await asyncio.sleep(min(wait, self._retry.delay_seconds))
-        return await self._observed(topic, handler, record, stamp)
+        return await self._observed(topic, handler, record, stamp, reader=stamp.source_reader)
 
     async def _observed(
-        self, topic: Topic[Any], handler: Handler, record: ConsumerRecord[Any, Any], stamp: RetryStamp | None = None
+        self,
+        topic: Topic[Any],
+        handler: Handler,
+        record: ConsumerRecord[Any, Any],
+        stamp: RetryStamp | None = None,
+        *,
+        reader: str = "",
     ) -> bool:
         """``consume_record``, timed and traced, with the message's ids on every log line it causes."""
         headers = _headers(record)
@@ -248,13 +260,19 @@ class EventConsumer:
         span = tracing.consuming(topic.name, headers, attributes) if self._traced else contextlib.nullcontext()
         started = time.perf_counter()
         with structlog.contextvars.bound_contextvars(**ids), span:
-            finished = await self.consume_record(topic, handler, record, stamp)
+            finished = await self.consume_record(topic, handler, record, stamp, reader=reader)
         HANDLER_SECONDS.labels(self.group, topic.name).observe(time.perf_counter() - started)
         MESSAGES.labels(self.group, topic.name, "handled" if finished else "retried").inc()
         return finished
 
     async def consume_record(
-        self, topic: Topic[Any], handler: Handler, record: ConsumerRecord[Any, Any], stamp: RetryStamp | None = None
+        self,
+        topic: Topic[Any],
+        handler: Handler,
+        record: ConsumerRecord[Any, Any],
+        stamp: RetryStamp | None = None,
+        *,
+        reader: str = "",
     ) -> bool:
         """Handle one record (``stamp``: a retried one, from the retry topic); False when it must be read again
         (after the backoff this call waited)."""
@@ -271,7 +289,7 @@ class EventConsumer:
         except Unprocessable as exc:
             await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp, code=exc.code)
         except NotYet as exc:
-            await self._retry_later(record, exc.reason, exc.code, stamp)
+            await self._retry_later(record, exc.reason, exc.code, stamp, reader)
         except Exception as exc:
             attempts = self._attempts.get(position, 0) + 1
             if is_outage(exc):
@@ -296,7 +314,7 @@ class EventConsumer:
         return True
 
     async def _retry_later(
-        self, record: ConsumerRecord[Any, Any], reason: str, code: str, stamp: RetryStamp | None
+        self, record: ConsumerRecord[Any, Any], reason: str, code: str, stamp: RetryStamp | None, reader: str
     ) -> None:
         """Copy the record to the retry topic, due after the policy's delay; past its last attempt, dead-letter it."""
         now = datetime.now(UTC)  # transport timing, not a business time: the wall clock, like the broker's
@@ -312,6 +330,7 @@ class EventConsumer:
                 attempts=0,
                 not_before=now,
                 reason=reason,
+                source_reader=reader,
             )
         stamp = replace(stamp, attempts=stamp.attempts + 1, reason=reason)
         due = self._retry.next_attempt_at(stamp.attempts, now)

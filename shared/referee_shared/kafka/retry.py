@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 # Header names of the stamp; the original headers travel beside them unchanged.
 SOURCE_TOPIC = "retry-source-topic"
+SOURCE_READER = "retry-source-reader"
 SOURCE_PARTITION = "retry-source-partition"
 SOURCE_OFFSET = "retry-source-offset"
 FIRST_BROKER_TIME = "retry-first-broker-time-ms"
@@ -78,6 +79,8 @@ class RetryStamp:
     attempts: int
     not_before: datetime
     reason: str
+    # Which of the service's subscriptions to the source topic failed it ("" for the main one).
+    source_reader: str = ""
 
     def headers(self) -> dict[str, str]:
         stamp = {
@@ -92,6 +95,8 @@ class RetryStamp:
         }
         if self.first_broker_time is not None:
             stamp[FIRST_BROKER_TIME] = str(_ms(self.first_broker_time))
+        if self.source_reader:
+            stamp[SOURCE_READER] = self.source_reader
         return stamp
 
     @classmethod
@@ -109,6 +114,7 @@ class RetryStamp:
                 attempts=int(headers[ATTEMPTS]),
                 not_before=_from_ms(headers[NOT_BEFORE]),
                 reason=headers.get(REASON, ""),
+                source_reader=headers.get(SOURCE_READER, ""),
             )
         except KeyError as exc:
             raise ValueError(f"retry record without its {exc.args[0]} header") from exc

@@ -42,6 +42,18 @@ class RuleBook:
                 if owner.setdefault(line, rules.id) != rules.id:
                     raise RuleError(f"product line {line!r} is claimed by {owner[line]} and {rules.id}")
 
+    def add(self, rules: RuleSet) -> bool:
+        """Take a version uploaded while running; False (and nothing changes) if that id@version is known.
+
+        A version is never replaced: decisions name it, so what it said must stay what it says.
+        """
+        if any(r.id == rules.id and r.version == rules.version for r in self._all):
+            return False
+        candidate = sorted([*self._all, rules], key=lambda r: (r.id, r.version))
+        RuleBook(candidate)  # the same consistency checks as at start (RuleError if it breaks them)
+        self._all = candidate
+        return True
+
     @property
     def rule_sets(self) -> list[RuleSet]:
         return list(self._all)
