@@ -121,7 +121,7 @@ LEADS_LOCKS = Topic(
     direction="out",
     description="lock granted, reminded, extended, expired, released, transferred or completed",
     producers=("registration",),
-    consumers=(PORTALS, "dedup"),
+    consumers=(PORTALS, "dedup", "settlement"),
 )
 QUALIFICATIONS_DECISIONS = Topic(
     "qualifications.decisions",
@@ -151,7 +151,7 @@ DISPUTES_EVENTS = Topic(
     direction="out",
     description="every step of a dispute for its parties: refused, opened, statements, reminders, escalations, rulings",
     producers=("arbitration",),
-    consumers=(PORTALS, "HQ"),
+    consumers=(PORTALS, "HQ", "registration"),
 )
 SETTLEMENTS_STATEMENTS: Topic[SettlementStatement | PaymentRetryRequested | PaymentFlagged] = Topic(
     "settlements.statements",

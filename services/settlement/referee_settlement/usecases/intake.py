@@ -27,6 +27,7 @@ from ..domain.states import DealStatus, StatementStatus
 from ..ports import SettlementWorkflows
 from ..records import deal_terms
 from ..store import CreditRuling, Deal, PaymentReport, SettlementRepository, Statement, StatementLine
+from .holders import check_deal
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,18 @@ CONSUMER = "settlement"
 
 
 class Settlement:
-    def __init__(self, transactions: Transactions, rules: RuleBook, workflows: SettlementWorkflows) -> None:
+    def __init__(
+        self,
+        transactions: Transactions,
+        rules: RuleBook,
+        workflows: SettlementWorkflows,
+        *,
+        cross_checks: bool = False,
+    ) -> None:
         self._tx = transactions
         self._rules = rules
         self._workflows = workflows
+        self._cross_checks = cross_checks
 
     async def deal_event(self, event: Envelope[DealClosed | DealReversed]) -> None:
         if carries(event, DealClosed):
@@ -55,6 +64,8 @@ class Settlement:
             if not await tx.first_time(CONSUMER, event.event_id):
                 return
             repo = SettlementRepository(tx.session)
+            if self._cross_checks:
+                await check_deal(repo, closed)
             deal = await repo.deal_for_update(closed.deal_id)
             if deal is None:
                 deal_row.received_at = tx.clock.now()
