@@ -31,7 +31,7 @@ from referee_arbitration.workflows.models import AppealFiled, DisputeCase
 from referee_shared.auth import Role, issue_token
 from referee_shared.clock import FixedClock
 from referee_shared.events.catalog import decode
-from referee_shared.events.disputes import DisputeOpened, OpenedBy
+from referee_shared.events.disputes import DisputeOpened, DisputeProgressed, OpenedBy
 from referee_shared.events.envelope import Envelope, P, envelope_json
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
@@ -274,7 +274,11 @@ class Court:
         return [decode(topic, raw) for raw in self.seen.get(topic.name, [])]
 
     def steps(self, dispute_id: UUID) -> list[str]:
-        return [e.payload.step.value for e in self.events(DISPUTES_EVENTS) if e.payload.dispute_id == dispute_id]
+        return [
+            e.payload.step.value
+            for e in self.events(DISPUTES_EVENTS)
+            if e.payload.dispute_id == dispute_id and not claimants_copy(e.payload)
+        ]
 
     def client(
         self, role: Role, partner_id: str | None = None, regions: list[str] | None = None, subject: str | None = None
@@ -324,3 +328,8 @@ def _remember(court: Court, topic: str) -> Callable[[KafkaMessage], Awaitable[No
         court.seen.setdefault(topic, []).append(msg.body)
 
     return watch
+
+
+def claimants_copy(step: DisputeProgressed) -> bool:
+    """The claimant's copy of a step (which says 'respondent'); every step has one other copy for the rest."""
+    return step.audience is not None and step.audience == step.parties[:1] and len(step.parties) > 1

@@ -158,15 +158,18 @@ async def test_a_dispute_over_kafka_gets_the_respondent_the_system_finds(guarded
     # It names agent-zhang as respondent (a guess, or to drag a competitor in): the system names the holder.
     guessed = dispute_by("dealer-shaoxing", ("agent-zhang",), customer_key=customer_key)
     await guarded.publish(DISPUTES_OPENED, envelope(guessed), key=str(guessed.dispute_id))
-    [opened] = await guarded.events(
+    opened, claimants = await guarded.events(
         DISPUTES_EVENTS,
-        lambda e: (
-            e.payload.dispute_id == guessed.dispute_id and e.payload.step in (DisputeStep.OPENED, DisputeStep.REFUSED)
-        ),
+        lambda e: e.payload.dispute_id == guessed.dispute_id and e.payload.step is DisputeStep.OPENED,
+        count=2,
     )
-    assert opened.payload.step is DisputeStep.OPENED, opened.payload.summary
-    assert "agent-zhang" not in opened.payload.parties
     assert opened.payload.parties == ["dealer-shaoxing", "dealer-hangzhou"]
+    assert opened.payload.audience == ["dealer-hangzhou"]
+    # The topic is readable by portals: the claimant's copy says "respondent", never who holds the customer.
+    assert claimants.payload.audience == ["dealer-shaoxing"]
+    assert claimants.payload.parties == ["dealer-shaoxing", "respondent"]
+    assert "dealer-hangzhou" not in claimants.model_dump_json()
+    assert "agent-zhang" not in claimants.model_dump_json()
 
     # agent-zhang never touched the customer: its dispute over Kafka is refused like over HTTP.
     outsider = dispute_by("agent-zhang", ("dealer-hangzhou",), customer_key=customer_key)

@@ -96,3 +96,10 @@ class DisputeProgressed(Payload):
     reason_code: str | None = Field(
         default=None, description="machine-readable why, e.g. not_involved for a refusal, deadline_passed or appealed"
     )
+    audience: list[PartyId] | None = Field(
+        default=None,
+        description=(
+            "the parties this copy may be shown to; none: every party. A partner's dispute has two copies of each"
+            " step: the claimant's, which says 'respondent' instead of who holds the customer, and everyone else's"
+        ),
+    )
