@@ -60,7 +60,9 @@ DELIVERY: dict[str, Delivery] = {
         "per dispute; at most one ruling per dispute",
     ),
     "disputes.events": Delivery(
-        "at every step of a dispute: refused, opened, statement, reminder, escalation, ruling, appeal, window closed",
+        "at every step of a dispute: refused, opened, statement, reminder, escalation, ruling, appeal, window closed; "
+        "for a partner's dispute two copies of each step (`audience`): the claimant's says 'respondent' instead of "
+        "who holds the customer",
         "per dispute",
     ),
     "settlements.statements": Delivery(
@@ -88,4 +90,9 @@ DELIVERY: dict[str, Delivery] = {
         "one partition: revocations in the order they were made",
     ),
     "tasks.events": Delivery("when a reviewer task opens, is reminded, escalates or closes", "per task"),
+    "evidence.checkpoints": Delivery(
+        "in the same transaction as every change of an evidence chain (its new head); compacted, so the latest "
+        "head of every chain stays",
+        "per chain, in chain order",
+    ),
 }

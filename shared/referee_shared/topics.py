@@ -14,6 +14,7 @@ from .events.checks import DedupRequested, DedupVerdict, QualificationCheckReque
 from .events.deals import DealClosed, DealReversed
 from .events.disputes import DisputeOpened, DisputeProgressed, DisputeRuling
 from .events.envelope import Payload
+from .events.evidence import EvidenceCheckpoint
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransitioned, LockChanged
 from .events.partners import PartnerChanged
 from .events.qualifications import QualificationChanged, QualificationSubmitted
@@ -259,6 +260,18 @@ PARTNERS_REGISTRY = Topic(
     producers=("registration",),
     consumers=(PORTALS,),
 )
+EVIDENCE_CHECKPOINTS = Topic(
+    "evidence.checkpoints",
+    key="chain",
+    payloads=(EvidenceCheckpoint,),
+    external=True,
+    direction="out",
+    description="each evidence chain's head, signed by registration, after every change: the trail's anchor",
+    partitions=3,
+    config={"cleanup.policy": "compact"},
+    producers=("registration",),
+    consumers=(PORTALS, "HQ", "arbiters (`referee evidence verify`)"),
+)
 
 ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_SUBMITTED,
@@ -281,6 +294,7 @@ ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_TRANSITIONS,
     AUTH_REVOCATIONS,
     PARTNERS_REGISTRY,
+    EVIDENCE_CHECKPOINTS,
 )
 
 # The consuming services (every service consumes); each has a dead-letter topic of its own (its

@@ -18,6 +18,7 @@ from .disputes import (
     RulingOutcome,
 )
 from .envelope import Payload
+from .evidence import EvidenceCheckpoint
 from .leads import (
     ActivityKind,
     DecisionOutcome,
@@ -237,6 +238,12 @@ EXAMPLES: tuple[Payload, ...] = (
         producers=["partner-portal"],
         changed_by="channel-admin",
         changed_at=AT,
+    ),
+    EvidenceCheckpoint(
+        chain="cust-9f1c2e7a",
+        seq=7,
+        hash="3b1f0c9e5d7a2b4c6e8f0a1b3c5d7e9f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d",
+        at=AT,
     ),
 )
 
