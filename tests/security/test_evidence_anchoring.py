@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from referee_registration.domain.evidence import Anchor, seal
 from referee_registration.store import EvidenceHead, EvidenceRecord
@@ -31,9 +31,11 @@ REFEREE = Path(sys.executable).with_name("referee")
 
 
 async def rewrite_history(stack: Stack, chain: str) -> None:
-    """What an attacker with the database does: change record #1, then recompute every hash after it and the head."""
+    """What an attacker with the database does: lift the append-only trigger (the table's owner may), change
+    record #1, then recompute every hash after it and the head."""
     transactions = stack.runtimes["registration"][0].transactions
     async with transactions.begin() as tx:
+        await tx.session.execute(text("ALTER TABLE evidence_records DISABLE TRIGGER evidence_records_append_only"))
         query = select(EvidenceRecord).where(EvidenceRecord.chain == chain).order_by(EvidenceRecord.seq)
         records = list((await tx.session.execute(query)).scalars())
         first = records[0]
