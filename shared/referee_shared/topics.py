@@ -270,7 +270,7 @@ EVIDENCE_CHECKPOINTS = Topic(
     partitions=3,
     config={"cleanup.policy": "compact"},
     producers=("registration",),
-    consumers=(PORTALS, "HQ", "arbiters (`referee evidence verify`)"),
+    consumers=(PORTALS, "HQ", "arbitration"),
 )
 
 ALL_TOPICS: tuple[Topic[Any], ...] = (

@@ -16,13 +16,22 @@ from sqlalchemy import select, text
 from referee_registration.domain.evidence import Anchor, seal
 from referee_registration.store import EvidenceHead, EvidenceRecord
 from referee_registration.views.evidence import EvidenceQueries, VerificationView
+from referee_shared.events.disputes import DisputeStep
 from referee_shared.events.evidence import EvidenceCheckpoint
 from referee_shared.events.leads import LockChange
 from referee_shared.kafka.checkpoints import read_checkpoints
-from referee_shared.topics import EVIDENCE_CHECKPOINTS, LEADS_LOCKS
+from referee_shared.topics import (
+    DISPUTES_EVENTS,
+    DISPUTES_OPENED,
+    EVIDENCE_CHECKPOINTS,
+    LEADS_DECISIONS,
+    LEADS_LOCKS,
+    LEADS_SUBMITTED,
+)
 from referee_shared.trust.local import registry_path
 from referee_shared.trust.registry import ProducerRegistry
 
+from ..arbitration_builders import dispute_by
 from ..builders import customer, envelope, make_uscc, submission
 from ..stack import KAFKA, Stack
 from .test_message_attacks import accepted, forged_as
@@ -77,12 +86,16 @@ def verify(stack: Stack, chain: str, *options: str) -> subprocess.CompletedProce
 
 
 async def test_a_rewrite_with_recomputed_hashes_is_named_against_the_signed_checkpoints(guarded: Stack) -> None:
-    lead = submission("dealer-hangzhou", who=customer("杭州锚定测试一号建设有限公司", uscc=make_uscc(9301)))
+    who = customer("杭州锚定测试一号建设有限公司", uscc=make_uscc(9301))
+    lead = submission("dealer-hangzhou", who=who)
     await accepted(guarded, lead)
     [lock] = await guarded.events(
         LEADS_LOCKS, lambda e: e.payload.lead_id == lead.lead_id and e.payload.change is LockChange.GRANTED
     )
     chain = lock.payload.customer_key
+    late = submission("dealer-shaoxing", who=who)  # refused as a duplicate: it may dispute the customer later
+    await guarded.publish(LEADS_SUBMITTED, envelope(late), key=str(late.lead_id))
+    await guarded.events(LEADS_DECISIONS, lambda e: e.payload.lead_id == late.lead_id)
     transactions = guarded.runtimes["registration"][0].transactions
     async with transactions.sessions() as session:
         head = await session.get(EvidenceHead, chain)
@@ -114,6 +127,16 @@ async def test_a_rewrite_with_recomputed_hashes_is_named_against_the_signed_chec
     assert not after.intact
     assert [f.problem for f in after.findings] == ["rewritten"] * len(after.findings)
     assert f"record #{head.seq}" in after.findings[-1].detail
+
+    # Arbitration, which keeps the checkpoints it read, flags the case file of a dispute about that customer.
+    disputed = dispute_by("dealer-shaoxing", ("dealer-hangzhou",), customer_key=chain)
+    await guarded.publish(DISPUTES_OPENED, envelope(disputed), key=str(disputed.dispute_id))
+    flagged = await guarded.events(
+        DISPUTES_EVENTS,
+        lambda e: e.payload.dispute_id == disputed.dispute_id and e.payload.step is DisputeStep.EVIDENCE_FLAGGED,
+    )
+    assert "signed checkpoint" in flagged[0].payload.summary
+    assert "hashes recomputed" in flagged[0].payload.summary
 
     # The operator's command says so too (it reads the checkpoints from Kafka itself).
     command = await asyncio.to_thread(verify, guarded, chain)

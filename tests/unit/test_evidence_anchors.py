@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from referee_arbitration.domain.chain import Anchor as ArbitrationAnchor
+from referee_arbitration.domain.chain import check_chain, describe
 from referee_registration.domain.evidence import Anchor, Entry, Problem, check_anchors, seal, verify
 
+from ..arbitration_builders import building_materials_case
 from .test_evidence_chain import T0, chain, head
 
 
@@ -53,3 +56,18 @@ def test_records_cut_below_a_checkpoint_are_removed() -> None:
     [finding] = check_anchors("cust-1", original[:3], [Anchor(5, original[-1].hash, T0)])
     assert finding.problem is Problem.REMOVED
     assert finding.seq == 5
+
+
+def test_arbitrations_check_names_a_bundle_that_no_longer_matches_the_signed_checkpoint() -> None:
+    bundle = building_materials_case(T0).bundle
+    last = bundle.records[-1]
+    assert check_chain(bundle, [ArbitrationAnchor(last.seq, last.hash)]).intact
+
+    rewritten_check = check_chain(bundle, [ArbitrationAnchor(last.seq, "f" * 64)])
+    assert not rewritten_check.intact
+    assert rewritten_check.findings == [
+        f"{describe(last)} is not the record registration's signed checkpoint anchors at #{last.seq}: "
+        "the trail was rewritten and its hashes recomputed"
+    ]
+    # A checkpoint newer than the bundle says nothing about it (the bundle may be older).
+    assert check_chain(bundle, [ArbitrationAnchor(last.seq + 1, "f" * 64)]).intact
