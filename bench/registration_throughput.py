@@ -5,7 +5,8 @@ decided (accepted, with the lock workflow started) and how long one takes at a s
                                                        [--in-process] [--trust-cost]
 
 With --trust-cost it measures only the burst, twice in the same run: with message signing and verification
-off, then on (every envelope signed by its producer and checked by every consumer), and prints the ratio.
+off, then on (every envelope signed by its producer and checked by every consumer, cross-checks on), and
+prints the ratio. Both runs anchor the evidence chain (a signed checkpoint per chain change), as always.
 
 Registration, dedup and qualification run as their own processes (`python -m referee_<name>`, as
 deployed), or with --in-process inside this one (the integration tests' harness, one interpreter).
@@ -202,6 +203,7 @@ async def spawn_services(stack: Stack, instances: int) -> list[asyncio.subproces
                 "REFEREE_OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
                 "REFEREE_LOG_LEVEL": "WARNING",
                 "REFEREE_MESSAGE_TRUST": "true" if settings.message_trust else "false",
+                "REFEREE_CROSS_CHECKS": "true" if settings.cross_checks else "false",
                 "REFEREE_TRUST_DIR": str(settings.trust_dir),
             }
             process = await asyncio.create_subprocess_exec(
@@ -245,7 +247,7 @@ async def burst_rate(arguments: argparse.Namespace, *, trusted: bool) -> float:
     stack = Stack(
         new_prefix("bench-trust" if trusted else "bench-open"),
         dict.fromkeys(SERVICES, instances if arguments.in_process else 0),
-        overrides={"message_trust": trusted},
+        overrides={"message_trust": trusted, "cross_checks": trusted},
     )
     await stack.start()
     processes = [] if arguments.in_process else await spawn_services(stack, instances)

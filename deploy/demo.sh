@@ -15,8 +15,18 @@ export REFEREE_MESSAGE_TRUST="${REFEREE_MESSAGE_TRUST:-true}"
 # Only partners in the registry may register (the demo puts its partners there first).
 export REFEREE_PARTNER_REGISTRY_REQUIRED="${REFEREE_PARTNER_REGISTRY_REQUIRED:-true}"
 
+# Deals only for the lock holder of a lead settlement saw locked; rulings only for open disputes (docs/security.md).
+export REFEREE_CROSS_CHECKS="${REFEREE_CROSS_CHECKS:-true}"
+
 echo "== infrastructure (Kafka, Temporal)"
 "$REFEREE_DEPLOY_DIR/infra.sh" up kafka temporal
+if [[ "$REFEREE_KAFKA_AUTH" == "scram" ]]; then
+    echo "== Kafka principals and ACLs (passwords in $REFEREE_DATA_DIR/secrets/kafka)"
+    "$REFEREE_DEPLOY_DIR/kafka.sh" secure
+    # The CLI steps below (topics, the demo's outside systems) act as the admin; each service as itself.
+    # shellcheck disable=SC2046 # one NAME=value per word
+    export $(kafka_client_env admin)
+fi
 echo "== topics"
 .venv/bin/referee infra topics create
 echo "== producer keys (generated once into $REFEREE_DATA_DIR/trust, never committed)"

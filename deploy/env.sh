@@ -24,13 +24,18 @@ PG_PORT="${PG_PORT:-55432}"
 PG_USER="${PG_USER:-referee}"
 PG_PASSWORD="${PG_PASSWORD:-referee}"
 
+# Kafka authentication: "none" (PLAINTEXT, the default) or "scram" (SASL/SCRAM-SHA-512 and ACLs, one
+# principal per service and external system; passwords in $REFEREE_DATA_DIR/secrets/kafka/). See docs/security.md.
+REFEREE_KAFKA_AUTH="${REFEREE_KAFKA_AUTH:-none}"
+
 export REFEREE_HOME REFEREE_DATA_DIR KAFKA_VERSION KAFKA_PORT KAFKA_CONTROLLER_PORT \
-    TEMPORAL_PORT TEMPORAL_UI_PORT PG_PORT PG_USER PG_PASSWORD
+    TEMPORAL_PORT TEMPORAL_UI_PORT PG_PORT PG_USER PG_PASSWORD REFEREE_KAFKA_AUTH
 
 REFEREE_CACHE_DIR="$REFEREE_DATA_DIR/cache"
 REFEREE_LOG_DIR="$REFEREE_DATA_DIR/logs"
 REFEREE_RUN_DIR="$REFEREE_DATA_DIR/run"
 REFEREE_DEPLOY_DIR="$REFEREE_HOME/deploy"
+KAFKA_SECRETS_DIR="$REFEREE_DATA_DIR/secrets/kafka"
 
 # --- helpers for the deploy scripts (die exits: not for an interactive shell) --
 
@@ -125,4 +130,23 @@ show_log_tail() {
         tail -n "$lines" "$file" >&2
         printf -- '---\n' >&2
     fi
+}
+
+# kafka_password PRINCIPAL: print the principal's SCRAM password, creating it (0600) the first time.
+kafka_password() {
+    local file="$KAFKA_SECRETS_DIR/$1"
+    if [[ ! -s "$file" ]]; then
+        mkdir -p "$KAFKA_SECRETS_DIR"
+        chmod 700 "$KAFKA_SECRETS_DIR" "$(dirname -- "$KAFKA_SECRETS_DIR")"
+        (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=\n' >"$file")
+    fi
+    cat "$file"
+}
+
+# kafka_client_env PRINCIPAL: the REFEREE_KAFKA_* settings a client of that principal needs (one per line, for
+# `env`); nothing when the broker takes no authentication.
+kafka_client_env() {
+    [[ "$REFEREE_KAFKA_AUTH" == "scram" ]] || return 0
+    printf '%s\n' "REFEREE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT" "REFEREE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512" \
+        "REFEREE_KAFKA_SASL_USERNAME=$1" "REFEREE_KAFKA_SASL_PASSWORD=$(kafka_password "$1")"
 }

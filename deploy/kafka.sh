@@ -7,6 +7,7 @@
 #   deploy/kafka.sh wait      block until the broker serves metadata (KAFKA_WAIT_TIMEOUT, 120 s)
 #   deploy/kafka.sh stop      SIGTERM, up to 30 s for a clean shutdown, then SIGKILL
 #   deploy/kafka.sh status    "running"/"stopped"; exit 0 if running, 3 if not
+#   deploy/kafka.sh secure    REFEREE_KAFKA_AUTH=scram: create the SCRAM users and ACLs (after wait)
 #
 # Settings (see env.sh): KAFKA_VERSION, KAFKA_PORT, KAFKA_CONTROLLER_PORT,
 # REFEREE_DATA_DIR; also KAFKA_HEAP_OPTS (default "-Xms256m -Xmx512m") and
@@ -24,6 +25,12 @@ KAFKA_LIB_DIR="$KAFKA_INSTALL_DIR/lib"
 KAFKA_MARKER="$KAFKA_INSTALL_DIR/install.complete"
 KAFKA_POM_TEMPLATE="$REFEREE_DEPLOY_DIR/kafka/pom.xml"
 KAFKA_CONFIG_TEMPLATE="$REFEREE_DEPLOY_DIR/kafka/server.properties.tmpl"
+if [[ "$REFEREE_KAFKA_AUTH" == "scram" ]]; then
+    KAFKA_CONFIG_TEMPLATE="$REFEREE_DEPLOY_DIR/kafka/server-scram.properties.tmpl"
+elif [[ "$REFEREE_KAFKA_AUTH" != "none" ]]; then
+    die "REFEREE_KAFKA_AUTH must be none or scram, not '$REFEREE_KAFKA_AUTH'"
+fi
+KAFKA_ACCESS_TOOL="$REFEREE_DEPLOY_DIR/kafka/KafkaAccess.java"
 KAFKA_LOG4J_CONFIG="$REFEREE_DEPLOY_DIR/kafka/log4j2.yaml"
 KAFKA_READY_PROBE="$REFEREE_DEPLOY_DIR/kafka/ready.py"
 
@@ -31,6 +38,8 @@ KAFKA_STATE_DIR="$REFEREE_DATA_DIR/kafka"
 KAFKA_LOG_DIRS="$KAFKA_STATE_DIR/data"
 KAFKA_CONFIG="$KAFKA_STATE_DIR/server.properties"
 KAFKA_FORMAT_INFO="$KAFKA_STATE_DIR/format.info"
+KAFKA_ADMIN_CONFIG="$KAFKA_STATE_DIR/admin.properties"
+KAFKA_ACCESS_PLAN="$KAFKA_STATE_DIR/access.plan"
 KAFKA_PID_FILE="$REFEREE_RUN_DIR/kafka.pid"
 KAFKA_LOCK_FILE="$REFEREE_RUN_DIR/kafka.lock"
 KAFKA_LOG="$REFEREE_LOG_DIR/kafka.log"
@@ -43,7 +52,7 @@ SLF4J_BINDING_GLOBS=(log4j-slf4j-impl-* log4j-slf4j2-impl-* slf4j-log4j12-* slf4
     logback-classic-* slf4j-simple-* slf4j-nop-* slf4j-jdk14-* slf4j-jcl-*)
 
 usage() {
-    printf 'usage: %s install|start|stop|status|wait\n' "${0##*/}" >&2
+    printf 'usage: %s install|start|stop|status|wait|secure\n' "${0##*/}" >&2
     exit 2
 }
 
@@ -165,7 +174,16 @@ format_storage() {
         fi
         if [[ -z "$formatted_port" ]]; then
             printf 'controller_port=%s\n' "$KAFKA_CONTROLLER_PORT" >>"$KAFKA_FORMAT_INFO"
-        elif [[ "$formatted_port" != "$KAFKA_CONTROLLER_PORT" ]]; then
+        fi
+        local formatted_auth
+        formatted_auth="$(sed -n 's/^auth=//p' "$KAFKA_FORMAT_INFO")"
+        if [[ "${formatted_auth:-none}" != "$REFEREE_KAFKA_AUTH" ]]; then
+            die "Kafka storage in $KAFKA_LOG_DIRS was formatted with REFEREE_KAFKA_AUTH=${formatted_auth:-none}," \
+                "but REFEREE_KAFKA_AUTH=$REFEREE_KAFKA_AUTH. The admin's SCRAM credentials are written at format" \
+                "time, so use a fresh data folder (REFEREE_DATA_DIR) or wipe the Kafka data (ALL TOPICS AND" \
+                "MESSAGES ARE LOST): ${0} stop && rm -rf '$KAFKA_STATE_DIR'"
+        fi
+        if [[ -n "$formatted_port" && "$formatted_port" != "$KAFKA_CONTROLLER_PORT" ]]; then
             die "Kafka storage in $KAFKA_LOG_DIRS was formatted for controller port $formatted_port," \
                 "but KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT. KRaft stores the controller's address" \
                 "at format time, so either run with KAFKA_CONTROLLER_PORT=$formatted_port, or wipe the" \
@@ -180,10 +198,16 @@ format_storage() {
     cluster_id="$(tail -n 1 <<<"$cluster_id")"
     [[ "$cluster_id" =~ ^[A-Za-z0-9_-]{22}$ ]] || die "unexpected cluster id from StorageTool: '$cluster_id'"
     mkdir -p "$KAFKA_LOG_DIRS"
+    local scram=()
+    if [[ "$REFEREE_KAFKA_AUTH" == "scram" ]]; then
+        # KIP-900: the admin exists from the first start (the broker's own listener logs in as it).
+        scram=(--add-scram "SCRAM-SHA-512=[name=admin,password=$(kafka_password admin)]")
+    fi
     "${java_cmd[@]}" kafka.tools.StorageTool format --standalone --ignore-formatted \
-        -t "$cluster_id" -c "$KAFKA_CONFIG" >>"$KAFKA_FORMAT_LOG" 2>&1 ||
+        -t "$cluster_id" -c "$KAFKA_CONFIG" "${scram[@]}" >>"$KAFKA_FORMAT_LOG" 2>&1 ||
         { show_log_tail "$KAFKA_FORMAT_LOG"; die "formatting Kafka storage in $KAFKA_LOG_DIRS failed"; }
-    printf 'cluster_id=%s\ncontroller_port=%s\n' "$cluster_id" "$KAFKA_CONTROLLER_PORT" >"$KAFKA_FORMAT_INFO"
+    printf 'cluster_id=%s\ncontroller_port=%s\nauth=%s\n' "$cluster_id" "$KAFKA_CONTROLLER_PORT" \
+        "$REFEREE_KAFKA_AUTH" >"$KAFKA_FORMAT_INFO"
 }
 
 cmd_start() {
@@ -207,8 +231,12 @@ cmd_start() {
 
     do_install
     mkdir -p "$KAFKA_STATE_DIR"
-    render_template "$KAFKA_CONFIG_TEMPLATE" "$KAFKA_CONFIG" \
-        KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_LOG_DIRS
+    local KAFKA_ADMIN_PASSWORD=""
+    if [[ "$REFEREE_KAFKA_AUTH" == "scram" ]]; then
+        KAFKA_ADMIN_PASSWORD="$(kafka_password admin)"
+    fi
+    (umask 077 && render_template "$KAFKA_CONFIG_TEMPLATE" "$KAFKA_CONFIG" \
+        KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_LOG_DIRS KAFKA_ADMIN_PASSWORD)
     format_storage
 
     local heap_opts
@@ -260,7 +288,7 @@ cmd_status() {
 broker_ready() {
     local python="$REFEREE_HOME/.venv/bin/python"
     if [[ -x "$python" ]] && "$python" -c 'import aiokafka' 2>/dev/null; then
-        "$python" "$KAFKA_READY_PROBE" "127.0.0.1:$KAFKA_PORT" >/dev/null 2>&1
+        env $(kafka_client_env admin) "$python" "$KAFKA_READY_PROBE" "127.0.0.1:$KAFKA_PORT" >/dev/null 2>&1
     else
         grep -q 'Kafka Server started' "$KAFKA_LOG" 2>/dev/null
     fi
@@ -297,6 +325,22 @@ cmd_wait() {
     die "kafka did not become ready on 127.0.0.1:$KAFKA_PORT within ${KAFKA_WAIT_TIMEOUT}s (logs: $KAFKA_LOG, $KAFKA_OUT)"
 }
 
+# cmd_secure: the SCRAM users of every service and external system and their ACLs, from the topic
+# registry (`referee infra kafka-access plan`), applied as admin through the Admin API.
+cmd_secure() {
+    [[ "$REFEREE_KAFKA_AUTH" == "scram" ]] || die "secure needs REFEREE_KAFKA_AUTH=scram"
+    local python="$REFEREE_HOME/.venv/bin/python"
+    [[ -x "$python" ]] || die "the project's virtualenv is missing: run make setup"
+    (umask 077 && printf '%s\n' "bootstrap.servers=127.0.0.1:$KAFKA_PORT" "security.protocol=SASL_PLAINTEXT" \
+        "sasl.mechanism=SCRAM-SHA-512" \
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(kafka_password admin)\";" \
+        >"$KAFKA_ADMIN_CONFIG")
+    REFEREE_DATA_DIR="$REFEREE_DATA_DIR" "$REFEREE_HOME/.venv/bin/referee" infra kafka-access plan >"$KAFKA_ACCESS_PLAN" ||
+        die "could not write the Kafka access plan"
+    java -Xmx256m -cp "$KAFKA_LIB_DIR/*" "$KAFKA_ACCESS_TOOL" "$KAFKA_ADMIN_CONFIG" "$KAFKA_ACCESS_PLAN" ||
+        die "applying $KAFKA_ACCESS_PLAN to the broker failed"
+}
+
 [[ $# -eq 1 ]] || usage
 case "$1" in
     install) cmd_install ;;
@@ -304,5 +348,6 @@ case "$1" in
     stop) cmd_stop ;;
     status) cmd_status ;;
     wait) cmd_wait ;;
+    secure) cmd_secure ;;
     *) usage ;;
 esac

@@ -62,7 +62,7 @@ start_one() {
         REFEREE_QUALIFICATION_URL="http://127.0.0.1:$(port_of qualification)" \
         REFEREE_ARBITRATION_URL="http://127.0.0.1:$(port_of arbitration)" \
         REFEREE_SETTLEMENT_URL="http://127.0.0.1:$(port_of settlement)" \
-        nohup "$PYTHON" -m "referee_$name" >>"$log" 2>&1 &
+        nohup env $([[ "$name" == console ]] || kafka_client_env "$name") "$PYTHON" -m "referee_$name" >>"$log" 2>&1 &
     printf '%s\n' "$!" >"$(pid_file "$name")"
     printf 'started %s (pid %s, http://127.0.0.1:%s)\n' "$name" "$!" "$port"
 }

@@ -31,7 +31,7 @@ from referee_arbitration.workflows.models import AppealFiled, DisputeCase
 from referee_shared.auth import Role, issue_token
 from referee_shared.calls import no_transaction_open
 from referee_shared.clock import FixedClock
-from referee_shared.events.disputes import DisputeOpened, OpenedBy
+from referee_shared.events.disputes import DisputeOpened, DisputeProgressed, OpenedBy
 from referee_shared.events.tasks import TaskDecision
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.topics import DISPUTES_EVENTS, DISPUTES_RULINGS, TASKS_EVENTS
@@ -265,7 +265,11 @@ class Court(PublishingHarness):
         return [self.runtime]
 
     def steps(self, dispute_id: UUID) -> list[str]:
-        return [e.payload.step.value for e in self.events(DISPUTES_EVENTS) if e.payload.dispute_id == dispute_id]
+        return [
+            e.payload.step.value
+            for e in self.events(DISPUTES_EVENTS)
+            if e.payload.dispute_id == dispute_id and not claimants_copy(e.payload)
+        ]
 
     def client(
         self, role: Role, partner_id: str | None = None, regions: list[str] | None = None, subject: str | None = None
@@ -305,3 +309,8 @@ async def open_court(data_dir: Path, now: datetime | None = None) -> AsyncIterat
     watch_topics(broker, court.seen, WATCHED)
     async with serving(broker, [runtime]):
         yield court
+
+
+def claimants_copy(step: DisputeProgressed) -> bool:
+    """The claimant's copy of a step (which says 'respondent'); every step has one other copy for the rest."""
+    return step.audience is not None and step.audience == step.parties[:1] and len(step.parties) > 1

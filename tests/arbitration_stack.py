@@ -22,6 +22,7 @@ from referee_shared.runtime import ServiceRuntime
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import DISPUTES_EVENTS, LEADS_ACTIVITIES, LEADS_DECISIONS, LEADS_SUBMITTED
 
+from .arbitration_builders import claimants_copy
 from .builders import envelope
 from .stack import Stack, new_prefix
 
@@ -107,13 +108,18 @@ class CourtStack(Stack):
 
     async def steps(self, dispute_id: UUID, count: int, timeout: float = 30) -> list[DisputeProgressed]:
         found = await self.events(
-            DISPUTES_EVENTS, lambda e: e.payload.dispute_id == dispute_id, count=count, timeout=timeout
+            DISPUTES_EVENTS,
+            lambda e: e.payload.dispute_id == dispute_id and not claimants_copy(e.payload),
+            count=count,
+            timeout=timeout,
         )
         return [e.payload for e in found]
 
     async def step(self, dispute_id: UUID, step: DisputeStep, timeout: float = 30) -> DisputeProgressed:
         [found] = await self.events(
-            DISPUTES_EVENTS, lambda e: e.payload.dispute_id == dispute_id and e.payload.step is step, timeout=timeout
+            DISPUTES_EVENTS,
+            lambda e: e.payload.dispute_id == dispute_id and e.payload.step is step and not claimants_copy(e.payload),
+            timeout=timeout,
         )
         return found.payload  # type: ignore[no-any-return]
 

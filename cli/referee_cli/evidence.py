@@ -11,7 +11,9 @@ from typing import Annotated, TypeVar
 from uuid import UUID
 
 import typer
+from aiokafka.errors import KafkaError
 
+from referee_registration.domain.evidence import Anchor
 from referee_registration.settings import RegistrationSettings
 from referee_registration.store import messaging
 from referee_registration.usecases.locks import LeadNotFound
@@ -19,7 +21,11 @@ from referee_registration.views.evidence import EvidenceQueries, TrailNotFound
 from referee_registration.views.evidence_text import render_bundle, render_verification
 from referee_shared.clock import SystemClock
 from referee_shared.db.engine import make_engine, make_sessions
+from referee_shared.kafka.checkpoints import read_checkpoints
+from referee_shared.kafka.security import client_options
 from referee_shared.outbox import Transactions
+from referee_shared.trust.local import registry_path
+from referee_shared.trust.registry import ProducerRegistry
 
 app = typer.Typer(help="The evidence trail: verify chains, print bundles.", no_args_is_help=True)
 
@@ -34,11 +40,32 @@ T = TypeVar("T")
 
 
 @app.command("verify")
-def verify(customer: CustomerOption = None, lead: LeadOption = None, database_url: DatabaseOption = None) -> None:
-    """Check one chain (--customer or --lead) or all; exit 1 naming each altered, reordered or removed record."""
+def verify(
+    customer: CustomerOption = None,
+    lead: LeadOption = None,
+    database_url: DatabaseOption = None,
+    checkpoints: Annotated[
+        bool,
+        typer.Option(
+            "--checkpoints/--no-checkpoints",
+            help="also compare each chain with the signed heads on evidence.checkpoints (read from Kafka)",
+        ),
+    ] = True,
+) -> None:
+    """Check one chain (--customer or --lead) or all; exit 1 naming each altered, reordered, removed or rewritten
+    record (a rewrite with recomputed hashes is found against the signed checkpoints); exit 3 if the checkpoints
+    cannot be read."""
+    anchors = _anchors() if checkpoints else None
 
     async def check(evidence: EvidenceQueries) -> bool:
-        if customer is not None:
+        if anchors is not None:
+            chains = None
+            if customer is not None:
+                chains = [customer]
+            elif lead is not None:
+                chains = [await evidence.chain_of_lead(lead)]
+            results = await evidence.verify_anchored(anchors, chains)
+        elif customer is not None:
             results = [await evidence.verify_customer(customer)]
         elif lead is not None:
             results = [await evidence.verify_lead(lead)]
@@ -51,6 +78,28 @@ def verify(customer: CustomerOption = None, lead: LeadOption = None, database_ur
 
     if not _run(database_url, check):
         raise typer.Exit(1)
+
+
+def _anchors() -> dict[str, list[Anchor]]:
+    """Every signed chain head on evidence.checkpoints; refused ones (bad signature, another producer) are named."""
+    settings = RegistrationSettings()
+    registry_file = registry_path(settings.resolved_trust_dir())
+    registry = ProducerRegistry.load(registry_file) if registry_file.exists() else None
+    if registry is None:
+        typer.echo(f"checkpoint signatures NOT checked: no producer registry at {registry_file}", err=True)
+    try:
+        found = asyncio.run(
+            read_checkpoints(
+                settings.kafka_bootstrap, settings.topic_prefix, registry, client_options=client_options(settings)
+            )
+        )
+    except (KafkaError, OSError) as exc:
+        typer.echo(f"cannot read evidence.checkpoints from {settings.kafka_bootstrap}: {exc!r}", err=True)
+        typer.echo("run again when Kafka is reachable, or with --no-checkpoints (unanchored)", err=True)
+        raise typer.Exit(3) from exc
+    for reason in found.refused:
+        typer.echo(f"checkpoint refused: {reason}", err=True)
+    return {chain: [Anchor(c.seq, c.hash, c.at) for c in checkpoints] for chain, checkpoints in found.by_chain.items()}
 
 
 @app.command("show")

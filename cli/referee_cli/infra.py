@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from referee_shared.kafka.access import plan_text
 from referee_shared.kafka.admin import create_topics
 from referee_shared.kafka.deadletter import DeadLetter
 from referee_shared.kafka.security import client_options
@@ -17,6 +18,16 @@ from referee_shared.topics import CONSUMER_GROUPS, all_topics_with_dead_letters,
 app = typer.Typer(help="Kafka topics and other infrastructure the services need.", no_args_is_help=True)
 topics_app = typer.Typer(help="The project's Kafka topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
+access_app = typer.Typer(help="Kafka principals and ACLs (REFEREE_KAFKA_AUTH=scram).", no_args_is_help=True)
+app.add_typer(access_app, name="kafka-access")
+
+
+@access_app.command("plan")
+def access_plan_command() -> None:
+    """Print the SCRAM users and ACLs for deploy/kafka/KafkaAccess.java; creates missing passwords in
+    $REFEREE_DATA_DIR/secrets/kafka/ (one file per principal, mode 0600)."""
+    settings = ServiceSettings()
+    typer.echo(plan_text(settings.topic_prefix, settings.data_dir), nl=False)
 
 
 @topics_app.command("create")

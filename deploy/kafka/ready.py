@@ -5,6 +5,8 @@ least one broker and an active controller (the broker is unfenced and can create
 topics); exit 1 otherwise. Needs aiokafka (the project's .venv has it).
 
     python deploy/kafka/ready.py 127.0.0.1:9092
+
+With REFEREE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT (and the SASL user and password) it logs in first.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
 
 async def probe(bootstrap: str) -> bool:
-    client = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    client = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000, **_login())
     try:
         await client.start()
         cluster = await client.describe_cluster()
@@ -30,6 +34,18 @@ async def probe(bootstrap: str) -> bool:
             await client.close()
     controller = cluster.get("controller_id")
     return bool(cluster.get("brokers")) and controller is not None and controller >= 0
+
+
+def _login() -> dict[str, Any]:
+    protocol = os.environ.get("REFEREE_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    if protocol == "PLAINTEXT":
+        return {}
+    return {
+        "security_protocol": protocol,
+        "sasl_mechanism": os.environ.get("REFEREE_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"),
+        "sasl_plain_username": os.environ.get("REFEREE_KAFKA_SASL_USERNAME", ""),
+        "sasl_plain_password": os.environ.get("REFEREE_KAFKA_SASL_PASSWORD", ""),
+    }
 
 
 def main() -> int:

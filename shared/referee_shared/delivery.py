@@ -64,7 +64,9 @@ DELIVERY: dict[str, Delivery] = {
         "per dispute; at most one ruling per dispute",
     ),
     "disputes.events": Delivery(
-        "at every step of a dispute: refused, opened, statement, reminder, escalation, ruling, appeal, window closed",
+        "at every step of a dispute: refused, opened, statement, reminder, escalation, ruling, appeal, window closed; "
+        "for a partner's dispute two copies of each step (`audience`): the claimant's says 'respondent' instead of "
+        "who holds the customer",
         "per dispute",
     ),
     "settlements.statements": Delivery(
@@ -111,5 +113,10 @@ DELIVERY: dict[str, Delivery] = {
         "internal: when a channel manager uploads a rule set version; every instance reads the whole topic "
         "(compacted) from the start",
         "one partition: versions in the order they were uploaded",
+    ),
+    "evidence.checkpoints": Delivery(
+        "in the same transaction as every change of an evidence chain (its new head); compacted, so the latest "
+        "head of every chain stays",
+        "per chain, in chain order",
     ),
 }

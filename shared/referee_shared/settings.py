@@ -74,6 +74,13 @@ class ServiceSettings(BaseSettings):
         default=False,
         description="sign every emitted message and verify every received one against the producer registry",
     )
+    cross_checks: bool = Field(
+        default=False,
+        description=(
+            "settlement takes a deal only for the lock holder of a lead it saw locked; registration acts on a"
+            " ruling only for an open dispute ruled by an authorised arbiter (on in make demo and production)"
+        ),
+    )
     trust_dir: Path | None = Field(
         default=None, description="producer registry and this service's key; default data_dir/trust"
     )

@@ -17,6 +17,7 @@ from .events.checks import DedupRequested, DedupVerdict, QualificationCheckReque
 from .events.deals import DealClosed, DealReversed
 from .events.disputes import DisputeOpened, DisputeProgressed, DisputeRuling
 from .events.envelope import Payload
+from .events.evidence import EvidenceCheckpoint
 from .events.leads import LeadActivity, LeadDecision, LeadSubmitted, LeadTransitioned, LockChanged
 from .events.partners import PartnerChanged
 from .events.qualifications import QualificationChanged, QualificationSubmitted
@@ -125,7 +126,7 @@ LEADS_LOCKS = Topic(
     direction="out",
     description="lock granted, reminded, extended, expired, released, transferred or completed",
     producers=("registration",),
-    consumers=(PORTALS, "dedup"),
+    consumers=(PORTALS, "dedup", "settlement"),
 )
 QUALIFICATIONS_DECISIONS = Topic(
     "qualifications.decisions",
@@ -310,6 +311,19 @@ BOARD_CHANGES = Topic(
     consumers=(PORTALS,),
 )
 
+EVIDENCE_CHECKPOINTS = Topic(
+    "evidence.checkpoints",
+    key="chain",
+    payloads=(EvidenceCheckpoint,),
+    external=True,
+    direction="out",
+    description="each evidence chain's head, signed by registration, after every change: the trail's anchor",
+    partitions=3,
+    config={"cleanup.policy": "compact"},
+    producers=("registration",),
+    consumers=(PORTALS, "HQ", "arbitration"),
+)
+
 ALL_TOPICS: tuple[Topic[Any], ...] = (
     LEADS_SUBMITTED,
     LEADS_ACTIVITIES,
@@ -335,6 +349,7 @@ ALL_TOPICS: tuple[Topic[Any], ...] = (
     BOARD_VISITS,
     BOARD_CHANGES,
     RULES_VERSIONS,
+    EVIDENCE_CHECKPOINTS,
 )
 
 # The consuming services (every service consumes); each has a dead-letter topic of its own (its

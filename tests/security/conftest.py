@@ -1,6 +1,7 @@
 """The security suite replays the attacks of issue 11, each asserting its documented refusal: HTTP attacks on
 the in-memory services (``system``), message attacks through the real Kafka against a stack that signs,
-verifies and takes partners from its registry, as `make demo` and production do (``guarded``)."""
+verifies, takes partners from its registry and cross-checks deals and rulings, as `make demo` and production
+do (``guarded``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from referee_shared.trust.keys import new_private_key, write_private_key
 from referee_shared.trust.local import init_trust_dir, key_path, registry_path
 from referee_shared.trust.registry import Producer, ProducerRegistry
 
+from ..arbitration_stack import CourtStack
 from ..stack import Stack, infrastructure_problems, new_prefix
 from ..unit.conftest import system
 
@@ -48,10 +50,10 @@ async def guarded() -> AsyncIterator[Stack]:
     problems = await infrastructure_problems()
     if problems:
         pytest.fail("the security suite needs the real infrastructure:\n  " + "\n  ".join(problems), pytrace=False)
-    stack = Stack(
+    stack = CourtStack(  # arbitration reads registration's evidence over HTTP, as it does when deployed
         new_prefix("sec"),
         dict.fromkeys(("registration", "dedup", "qualification", "arbitration", "settlement"), 1),
-        overrides={"partner_registry_required": True},
+        overrides={"partner_registry_required": True, "cross_checks": True},
     )
     register_own_portal(stack)
     await stack.start()

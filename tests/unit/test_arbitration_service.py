@@ -26,6 +26,7 @@ from ..arbitration_builders import (
     DEALER_C,
     Court,
     building_materials_case,
+    claimants_copy,
     dispute_by,
     open_court,
     tampered,
@@ -45,9 +46,14 @@ async def test_a_dispute_by_the_dealer_refused_as_duplicate_opens_a_case_with_th
     opened = dispute_by(DEALER_B, customer_key=case.chain)
     await court.publish(DISPUTES_OPENED, envelope(opened), key=str(opened.dispute_id))
 
-    [event] = court.events(DISPUTES_EVENTS)
+    [event, claimants] = court.events(DISPUTES_EVENTS)
     assert event.payload.step is DisputeStep.OPENED
     assert event.payload.parties == [DEALER_B, DEALER_A]
+    assert event.payload.audience == [DEALER_A]
+    # A portal reads the whole topic: the claimant's copy never says who holds the customer.
+    assert (claimants.payload.step, claimants.payload.audience) == (DisputeStep.OPENED, [DEALER_B])
+    assert claimants.payload.parties == [DEALER_B, "respondent"]
+    assert DEALER_A not in claimants.model_dump_json()
     assert event.payload.due_at == court.clock.now() + timedelta(hours=72)
     [(workflow_id, started)] = court.workflows.started.items()
     assert workflow_id == f"dispute-{opened.dispute_id}"
@@ -115,7 +121,7 @@ async def test_a_tampered_trail_is_flagged_on_the_case(court: Court) -> None:
     await court.publish(DISPUTES_OPENED, envelope(opened))
 
     assert court.steps(opened.dispute_id) == ["opened", "evidence_flagged"]
-    flagged = court.events(DISPUTES_EVENTS)[1].payload
+    flagged = [e.payload for e in court.events(DISPUTES_EVENTS) if not claimants_copy(e.payload)][1]
     assert "record #3 (activity by dealer-hangzhou" in flagged.summary
     async with court.client(Role.ARBITER) as arbiter:
         text = (await arbiter.get(f"/disputes/{opened.dispute_id}/case-file")).text

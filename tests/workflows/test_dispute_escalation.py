@@ -28,7 +28,16 @@ from referee_shared.events.disputes import DisputeStep, RulingOutcome
 from referee_shared.events.tasks import TaskClosed, TaskDecision, TaskOpened
 from referee_shared.topics import DISPUTES_EVENTS, DISPUTES_OPENED, DISPUTES_RULINGS, TASKS_EVENTS
 
-from ..arbitration_builders import DEALER_A, DEALER_B, DEALER_C, Court, building_materials_case, dispute_by, open_court
+from ..arbitration_builders import (
+    DEALER_A,
+    DEALER_B,
+    DEALER_C,
+    Court,
+    building_materials_case,
+    claimants_copy,
+    dispute_by,
+    open_court,
+)
 from ..builders import envelope
 
 HOUR = timedelta(hours=1)
@@ -51,7 +60,8 @@ class Proceedings:
         """The first ``count`` steps published for the dispute, waiting for the activities to catch up."""
 
         def found() -> list[Any]:
-            return [e.payload for e in self.court.events(DISPUTES_EVENTS) if e.payload.dispute_id == self.dispute_id]
+            steps = [e.payload for e in self.court.events(DISPUTES_EVENTS) if e.payload.dispute_id == self.dispute_id]
+            return [step for step in steps if not claimants_copy(step)]
 
         try:
             await eventually(self.court, lambda: len(found()) >= count)

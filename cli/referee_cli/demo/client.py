@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.catalog import UndecodableMessage, decode
 from referee_shared.events.envelope import Envelope, P, envelope_json, new_envelope
+from referee_shared.kafka.security import client_options
 from referee_shared.services import SERVICES
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import ALL_TOPICS, Topic
@@ -27,8 +28,9 @@ class DemoClient:
 
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
-        self._producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+        login = client_options(settings)  # the demo plays every outside system: with SCRAM, as the admin
+        self._producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", **login)
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, **login)
         self._seen: list[tuple[Topic[Any], bytes]] = []
         self._reader: asyncio.Task[None] | None = None
         self._arrived = asyncio.Condition()

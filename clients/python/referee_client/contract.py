@@ -195,6 +195,7 @@ class DisputeProgressed(_Model):
     outcome: RulingOutcome | None = None
     final: bool = False
     reason_code: Literal["no_subject", "claimant_is_respondent", "repeated_respondent", "unknown_subject", "not_involved", "already_open", "no_rules", "chain_broken", "deadline_passed", "appealed"] | None = None
+    audience: list[str] | None = None
 
 
 class DisputeRuling(_Model):
@@ -211,6 +212,14 @@ class DisputeRuling(_Model):
     rule_version: int
     evidence_digest: str
     decided_at: AwareDatetime
+
+
+class EvidenceCheckpoint(_Model):
+    "The last position and hash of one evidence chain after a change; the hash commits to every record before.\n\nThe envelope is signed with registration's key: whoever rewrites registration's database (and recomputes\nevery hash) cannot rewrite this, so ``referee evidence verify`` names the records that no longer match."
+    chain: str
+    seq: int
+    hash: str
+    at: AwareDatetime
 
 
 class LeadActivity(_Model):
@@ -612,6 +621,14 @@ class DisputeRulingEvent(Envelope):
     payload: DisputeRuling
 
 
+class EvidenceCheckpointEvent(Envelope):
+    event_type: ClassVar[str] = "evidence.checkpoint"
+    version: ClassVar[int] = 1
+    type: Literal["evidence.checkpoint"]
+    schema_version: Literal[1]
+    payload: EvidenceCheckpoint
+
+
 class LeadActivityEvent(Envelope):
     event_type: ClassVar[str] = "lead.activity"
     version: ClassVar[int] = 1
@@ -775,6 +792,7 @@ EVENTS: dict[tuple[str, int], type[Envelope]] = {
     ("dispute.opened", 1): DisputeOpenedEvent,
     ("dispute.progressed", 1): DisputeProgressedEvent,
     ("dispute.ruling", 1): DisputeRulingEvent,
+    ("evidence.checkpoint", 1): EvidenceCheckpointEvent,
     ("lead.activity", 1): LeadActivityEvent,
     ("lead.decision", 1): LeadDecisionEvent,
     ("lead.lock", 1): LockChangedEvent,
@@ -806,6 +824,7 @@ PAYLOAD_EVENTS: dict[type[BaseModel], type[Envelope]] = {
     DisputeOpened: DisputeOpenedEvent,
     DisputeProgressed: DisputeProgressedEvent,
     DisputeRuling: DisputeRulingEvent,
+    EvidenceCheckpoint: EvidenceCheckpointEvent,
     LeadActivity: LeadActivityEvent,
     LeadDecision: LeadDecisionEvent,
     LockChanged: LockChangedEvent,
@@ -854,6 +873,7 @@ TOPICS: dict[str, TopicInfo] = {
     "board.plans": TopicInfo("board.plans", "customer_key", "in", ("board.plan",)),
     "board.visits": TopicInfo("board.visits", "customer_key", "in", ("board.visit",)),
     "board.changes": TopicInfo("board.changes", "customer_key", "out", ("board.changed",)),
+    "evidence.checkpoints": TopicInfo("evidence.checkpoints", "chain", "out", ("evidence.checkpoint",)),
 }
 
 

@@ -210,6 +210,8 @@ export interface DisputeProgressed {
   final?: boolean;
   /** machine-readable why of a refusal, an evidence flag or an escalation (see the reason-code table of docs/contract.md) */
   reason_code?: "no_subject" | "claimant_is_respondent" | "repeated_respondent" | "unknown_subject" | "not_involved" | "already_open" | "no_rules" | "chain_broken" | "deadline_passed" | "appealed" | null;
+  /** the parties this copy may be shown to; none: every party. A partner's dispute has two copies of each step: the claimant's, which says 'respondent' instead of who holds the customer, and everyone else's */
+  audience?: string[] | null;
 }
 
 export interface DisputeRuling {
@@ -229,6 +231,21 @@ export interface DisputeRuling {
   /** hash of the evidence bundle the ruling relied on */
   evidence_digest: string;
   decided_at: string;
+}
+
+/** The last position and hash of one evidence chain after a change; the hash commits to every record before.
+
+The envelope is signed with registration's key: whoever rewrites registration's database (and recomputes
+every hash) cannot rewrite this, so ``referee evidence verify`` names the records that no longer match. */
+export interface EvidenceCheckpoint {
+  /** the customer key, lead:<id> or partner:<id> */
+  chain: string;
+  /** position of the chain's last record */
+  seq: number;
+  /** that record's hash (SHA-256, hex) */
+  hash: string;
+  /** when registration recorded it (its clock) */
+  at: string;
 }
 
 /** A follow-up on a lead: a visit, call, meeting, quote or on-site check-in. */
@@ -610,6 +627,7 @@ export type DedupVerdictEvent = Envelope<"dedup.verdict", 1, DedupVerdict>;
 export type DisputeOpenedEvent = Envelope<"dispute.opened", 1, DisputeOpened>;
 export type DisputeProgressedEvent = Envelope<"dispute.progressed", 1, DisputeProgressed>;
 export type DisputeRulingEvent = Envelope<"dispute.ruling", 1, DisputeRuling>;
+export type EvidenceCheckpointEvent = Envelope<"evidence.checkpoint", 1, EvidenceCheckpoint>;
 export type LeadActivityEvent = Envelope<"lead.activity", 1, LeadActivity>;
 export type LeadDecisionEvent = Envelope<"lead.decision", 1, LeadDecision>;
 export type LockChangedEvent = Envelope<"lead.lock", 1, LockChanged>;
@@ -648,6 +666,7 @@ export interface TopicEvents {
   "board.plans": ProcurementPlanReportedEvent;
   "board.visits": VisitReportedEvent;
   "board.changes": BoardChangedEvent;
+  "evidence.checkpoints": EvidenceCheckpointEvent;
 }
 
 export const TOPICS = {
@@ -667,6 +686,7 @@ export const TOPICS = {
   "board.plans": { key: "customer_key", direction: "in", eventTypes: ["board.plan"] },
   "board.visits": { key: "customer_key", direction: "in", eventTypes: ["board.visit"] },
   "board.changes": { key: "customer_key", direction: "out", eventTypes: ["board.changed"] },
+  "evidence.checkpoints": { key: "chain", direction: "out", eventTypes: ["evidence.checkpoint"] },
 } as const;
 
 export type TopicName = keyof typeof TOPICS;

@@ -20,6 +20,7 @@ from .metrics import GAUGES
 from .ports import DisputeWorkflows, EvidenceSource, VerdictSource
 from .settings import ArbitrationSettings
 from .store import messaging
+from .usecases.anchors import Anchors
 from .usecases.casefiles import CaseFiles
 from .usecases.gathering import EvidenceGatherer
 from .usecases.opening import Opening
@@ -66,9 +67,11 @@ def build_runtime(
             transport=transport,
         )
 
+    anchors = Anchors(runtime.transactions)
     gatherer = EvidenceGatherer(
         evidence or HttpEvidenceSource(caller(settings.registration_url)),
         verdicts or HttpVerdictSource(caller(settings.dedup_url)),
+        anchors,
     )
     proceedings = workflows or TemporalDisputeWorkflows(lambda: runtime.temporal, settings.task_queue())
     components = Components(
@@ -78,7 +81,7 @@ def build_runtime(
         registrations=Registrations(runtime.transactions),
         steps=WorkflowSteps(runtime.transactions, gatherer),
     )
-    register_handlers(runtime.consumer, components.opening, components.registrations)
+    register_handlers(runtime.consumer, components.opening, components.registrations, anchors)
     runtime.run_worker([DisputeEscalationWorkflow], DisputeActivities(components.steps).all())
     runtime.sample_gauges(GAUGES)
     return runtime, components

@@ -20,8 +20,15 @@ def hidden_from(principal: Principal, dispute: Dispute) -> set[str]:
     """The party ids this caller may not read in this dispute's answers."""
     if principal.role is not Role.PARTNER or principal.partner_id != dispute.claimant_id:
         return set()
+    return hidden_from_claimant(dispute)
+
+
+def hidden_from_claimant(dispute: Dispute) -> set[str]:
+    """Who the claimant is not told about: the respondents and the holder (HQ's disputes hide nobody)."""
+    if dispute.opened_by != "partner":
+        return set()
     others = {*dispute.respondent_ids, dispute.holder_id}
-    return {party for party in others if party and party != principal.partner_id}
+    return {party for party in others if party and party != dispute.claimant_id}
 
 
 def redact(view: M, hidden: set[str]) -> M:

@@ -138,6 +138,17 @@ class Registration(Base):
     decided_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
 
 
+class ChainAnchor(Base):
+    """A chain head registration signed on evidence.checkpoints: a case file's trail must still match it."""
+
+    __tablename__ = "chain_anchors"
+
+    chain: Mapped[str] = mapped_column(String(120), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
 class DisputeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

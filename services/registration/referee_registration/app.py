@@ -12,6 +12,8 @@ from referee_shared.http import build_http_app
 from referee_shared.runtime import ServiceRuntime
 
 from .api import evidence, funnel, leads
+from .disputes.handlers import register_handlers as register_dispute_handlers
+from .disputes.usecases import DisputesHeard
 from .figures import api as figures_api
 from .figures.fold import FigureFold
 from .figures.handlers import register_handlers as register_figure_handlers
@@ -62,7 +64,7 @@ def build_runtime(
         intake=Registration(
             tx, runtime.rules, scheduler, settings, partners_required=settings.partner_registry_required
         ),
-        locks=LockKeeping(tx, scheduler),
+        locks=LockKeeping(tx, scheduler, cross_checks=settings.cross_checks),
         sales=SalesProgress(tx, scheduler),
         follow_ups=FollowUps(tx, scheduler),
         evidence=EvidenceQueries(tx),
@@ -73,6 +75,7 @@ def build_runtime(
     register_handlers(runtime.consumer, use_cases, runtime.clock)
     register_inbox_handlers(runtime.consumer, use_cases.inbox)
     register_figure_handlers(runtime.consumer, FigureFold(tx, large_amount=settings.large_account_amount))
+    register_dispute_handlers(runtime.consumer, DisputesHeard(tx))
     runtime.run_worker([LeadLockWorkflow], LockActivities(LockSteps(tx)).all())
     runtime.sample_gauges(GAUGES)
     return runtime, use_cases

@@ -18,7 +18,7 @@ from .metrics import GAUGES
 from .ports import SettlementWorkflows
 from .settings import SettlementSettings
 from .store import messaging
-from .usecases import Settlement
+from .usecases import LeadHolders, Settlement
 from .views.reports import Reports
 from .workflows.activities import SettlementActivities
 from .workflows.client import TemporalSettlementWorkflows
@@ -43,8 +43,9 @@ def build_runtime(
         runtime.transactions,
         runtime.rules,
         workflows or TemporalSettlementWorkflows(lambda: runtime.temporal, settings),
+        cross_checks=settings.cross_checks,
     )
-    register_handlers(runtime.consumer, settlement)
+    register_handlers(runtime.consumer, settlement, LeadHolders(runtime.transactions))
     steps = Statements(runtime.transactions, runtime.rules, settings)
     runtime.run_worker([SettlementWorkflow], SettlementActivities(steps).all())
     runtime.sample_gauges(GAUGES)

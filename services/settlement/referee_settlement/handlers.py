@@ -5,14 +5,15 @@ from __future__ import annotations
 from referee_shared.events.deals import DealClosed, DealReversed
 from referee_shared.events.disputes import DisputeRuling
 from referee_shared.events.envelope import Envelope
+from referee_shared.events.leads import LockChanged
 from referee_shared.events.settlements import SettlementPayment
 from referee_shared.kafka.consumer import Delivery, EventConsumer
-from referee_shared.topics import DEALS_CLOSED, DISPUTES_RULINGS, SETTLEMENTS_PAYMENTS
+from referee_shared.topics import DEALS_CLOSED, DISPUTES_RULINGS, LEADS_LOCKS, SETTLEMENTS_PAYMENTS
 
-from .usecases import Settlement
+from .usecases import LeadHolders, Settlement
 
 
-def register_handlers(consumer: EventConsumer, settlement: Settlement) -> None:
+def register_handlers(consumer: EventConsumer, settlement: Settlement, holders: LeadHolders) -> None:
     async def on_deal(event: Envelope[DealClosed | DealReversed], _delivery: Delivery) -> None:
         await settlement.deal_event(event)
 
@@ -22,6 +23,10 @@ def register_handlers(consumer: EventConsumer, settlement: Settlement) -> None:
     async def on_payment(event: Envelope[SettlementPayment], _delivery: Delivery) -> None:
         await settlement.payment(event)
 
+    async def on_lock(event: Envelope[LockChanged], _delivery: Delivery) -> None:
+        await holders.lock_changed(event)
+
     consumer.on(DEALS_CLOSED, on_deal)
     consumer.on(DISPUTES_RULINGS, on_ruling)
     consumer.on(SETTLEMENTS_PAYMENTS, on_payment)
+    consumer.on(LEADS_LOCKS, on_lock)

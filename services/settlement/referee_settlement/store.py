@@ -126,6 +126,17 @@ class ApprovalTask(Base):
     closed_at: Mapped[datetime | None]
 
 
+class LeadHolder(Base):
+    """Who holds each lead, as registration's lock events say: a deal is settled only for that partner."""
+
+    __tablename__ = "lead_holders"
+
+    lead_id: Mapped[UUID] = mapped_column(primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(64))
+    lock_status: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime]
+
+
 class PaymentReport(Base):
     __tablename__ = "payment_reports"
 
@@ -189,6 +200,9 @@ class SettlementRepository:
 
     async def task(self, task_id: str) -> ApprovalTask | None:
         return await self._session.get(ApprovalTask, task_id)
+
+    async def lead_holder(self, lead_id: UUID) -> LeadHolder | None:
+        return await self._session.get(LeadHolder, lead_id)
 
     async def payment_report(self, payment_id: str) -> PaymentReport | None:
         return await self._session.get(PaymentReport, payment_id)

@@ -101,3 +101,10 @@ class DisputeProgressed(Payload):
             "enum": [*codes_on(DISPUTE_PROGRESS), None],
         },
     )
+    audience: list[PartyId] | None = Field(
+        default=None,
+        description=(
+            "the parties this copy may be shown to; none: every party. A partner's dispute has two copies of each"
+            " step: the claimant's, which says 'respondent' instead of who holds the customer, and everyone else's"
+        ),
+    )

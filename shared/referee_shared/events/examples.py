@@ -19,6 +19,7 @@ from .disputes import (
     RulingOutcome,
 )
 from .envelope import Payload
+from .evidence import EvidenceCheckpoint
 from .leads import (
     ActivityKind,
     DecisionOutcome,
@@ -275,6 +276,12 @@ EXAMPLES: tuple[Payload, ...] = (
         other_visits=[UUID("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b")],
         rule_set="medical-devices",
         rule_version=1,
+        at=AT,
+    ),
+    EvidenceCheckpoint(
+        chain="cust-9f1c2e7a",
+        seq=7,
+        hash="3b1f0c9e5d7a2b4c6e8f0a1b3c5d7e9f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d",
         at=AT,
     ),
 )

@@ -6,7 +6,7 @@ committed. Tests generate their own. Production mounts each service's key and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +86,12 @@ def init_trust_dir(trust_dir: Path) -> list[str]:
     path = registry_path(trust_dir)
     registry = ProducerRegistry.load(path) if path.exists() else ProducerRegistry([])
     for producer in producers:
-        if registry.get(producer.producer_id) is None or producer.producer_id in created:
+        known = registry.get(producer.producer_id)
+        if known is None or producer.producer_id in created:
             registry = registry.with_producer(producer)  # what an operator changed in an entry stays
+        elif producer.producer_id in CONSUMER_GROUPS and not producer.topics <= known.topics:
+            # A service's topics are the contract's: a topic added since (evidence.checkpoints) is added here.
+            registry = registry.with_producer(replace(known, topics=known.topics | producer.topics))
     registry.save(path)
     return created
 

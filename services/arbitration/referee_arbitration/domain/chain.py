@@ -9,6 +9,7 @@ verification found: a case is flagged if either sees a break.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from referee_shared.evidence_spec import GENESIS, HASH_ALGORITHM, HASHED_FIELDS,
 
 from .trail import EvidenceBundle, TrailRecord
 
-__all__ = ["GENESIS", "ChainCheck", "canonical_json", "check_chain", "hashed_fields", "record_hash"]
+__all__ = ["GENESIS", "Anchor", "ChainCheck", "canonical_json", "check_chain", "hashed_fields", "record_hash"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,17 @@ def describe(record: TrailRecord) -> str:
     return f"record #{record.seq} ({record.kind} by {record.actor} at {timestamp(record.recorded_at)})"
 
 
-def check_chain(bundle: EvidenceBundle) -> ChainCheck:
-    """Recompute every hash and link of the bundle; name each record that does not hold."""
+@dataclass(frozen=True)
+class Anchor:
+    """A chain head registration signed and published (evidence.checkpoints)."""
+
+    seq: int
+    hash: str
+
+
+def check_chain(bundle: EvidenceBundle, anchors: Sequence[Anchor] = ()) -> ChainCheck:
+    """Recompute every hash and link of the bundle; name each record that does not hold, and each signed
+    checkpoint the bundle no longer matches (a rewrite with every hash recomputed)."""
     findings: list[str] = []
     previous_hash, expected_seq = GENESIS, 1
     for record in bundle.records:
@@ -63,4 +73,27 @@ def check_chain(bundle: EvidenceBundle) -> ChainCheck:
             findings.append(reported)
     if not bundle.verification.intact and not bundle.verification.findings:
         findings.append("registration reports the chain broken")
+    findings += _against_anchors(bundle, anchors)
     return ChainCheck(intact=not findings, checked=len(bundle.records), digest=bundle.digest, findings=findings)
+
+
+def _against_anchors(bundle: EvidenceBundle, anchors: Sequence[Anchor]) -> list[str]:
+    """The latest checkpoint the bundle reaches commits to every record up to it: compare that one.
+
+    Checkpoints past the bundle's last record are left alone (the bundle may be older than the checkpoint).
+    """
+    by_seq = {record.seq: record for record in bundle.records}
+    last = max(by_seq, default=0)
+    reached = [anchor for anchor in anchors if anchor.seq <= last]
+    if not reached:
+        return []
+    anchor = max(reached, key=lambda a: a.seq)
+    record = by_seq.get(anchor.seq)
+    if record is None:
+        return [f"record #{anchor.seq}, which registration's signed checkpoint anchors, is missing"]
+    if record.hash != anchor.hash:
+        return [
+            f"{describe(record)} is not the record registration's signed checkpoint anchors at #{anchor.seq}: "
+            "the trail was rewritten and its hashes recomputed"
+        ]
+    return []

@@ -6,11 +6,11 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from ..adapters.evidence import EvidenceBundle, Verdict
-from ..domain.chain import ChainCheck, check_chain
+from ..domain.chain import Anchor, ChainCheck, check_chain
 from ..ports import EvidenceSource, EvidenceUnavailable, EvidenceUnreadable, VerdictSource
 from ..store import Dispute
 
@@ -32,10 +32,15 @@ class CaseEvidence:
         }
 
 
+class AnchorSource(Protocol):
+    async def of(self, chain: str) -> list[Anchor]: ...
+
+
 class EvidenceGatherer:
-    def __init__(self, evidence: EvidenceSource, verdicts: VerdictSource) -> None:
+    def __init__(self, evidence: EvidenceSource, verdicts: VerdictSource, anchors: AnchorSource | None = None) -> None:
         self._evidence = evidence
         self._verdicts = verdicts
+        self._anchors = anchors
 
     async def bundle(self, lead_id: UUID | None, customer_key: str | None) -> EvidenceBundle | None:
         """The bundle of the customer a lead claims, or of a customer by its key."""
@@ -58,7 +63,8 @@ class EvidenceGatherer:
         except (EvidenceUnavailable, EvidenceUnreadable) as exc:
             log.warning("dedup verdicts unavailable: %s", exc)
             verdicts, gaps = [], [f"dedup's verdicts could not be fetched: {exc}"]
-        return CaseEvidence(bundle, check_chain(bundle), verdicts, gaps)
+        anchors = await self._anchors.of(bundle.chain) if self._anchors is not None else []
+        return CaseEvidence(bundle, check_chain(bundle, anchors), verdicts, gaps)
 
 
 def file_evidence(dispute: Dispute, evidence: CaseEvidence, at: datetime) -> bool:

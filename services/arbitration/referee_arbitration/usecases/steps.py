@@ -8,6 +8,7 @@ from referee_shared.events.disputes import DisputeProgressed, DisputeStep, Rulin
 from referee_shared.outbox import Transaction
 from referee_shared.topics import DISPUTES_EVENTS
 
+from ..redaction import hidden_from_claimant, redact
 from ..store import Dispute, DisputeRepository, DisputeStepRecord
 
 CONSUMER = "arbitration"
@@ -45,21 +46,30 @@ async def record_step(
             reason_code=reason_code,
         )
     )
-    await tx.emit(
-        DISPUTES_EVENTS,
-        str(dispute.dispute_id),
-        DisputeProgressed(
-            dispute_id=dispute.dispute_id,
-            step=step,
-            at=at,
-            parties=to or dispute.parties,
-            actor=actor,
-            summary=summary,
-            level=level,
-            due_at=due_at,
-            outcome=outcome,
-            final=final,
-            reason_code=reason_code,
-        ),
-        correlation_id=dispute.correlation_id,
+    progressed = DisputeProgressed(
+        dispute_id=dispute.dispute_id,
+        step=step,
+        at=at,
+        parties=to or dispute.parties,
+        actor=actor,
+        summary=summary,
+        level=level,
+        due_at=due_at,
+        outcome=outcome,
+        final=final,
+        reason_code=reason_code,
     )
+    for copy in addressed(progressed, dispute):
+        await tx.emit(DISPUTES_EVENTS, str(dispute.dispute_id), copy, correlation_id=dispute.correlation_id)
+
+
+def addressed(progressed: DisputeProgressed, dispute: Dispute) -> list[DisputeProgressed]:
+    """The step as each party may read it: a portal can read the whole topic, so the claimant's copy must not
+    name who holds the customer (issue 11), and the full copy is addressed to everyone but the claimant."""
+    hidden = hidden_from_claimant(dispute) & set(progressed.parties)
+    if not hidden or dispute.claimant_id not in progressed.parties:
+        return [progressed]
+    others = [party for party in progressed.parties if party != dispute.claimant_id]
+    theirs = progressed.model_copy(update={"audience": others})
+    claimants = redact(progressed, hidden).model_copy(update={"audience": [dispute.claimant_id]})
+    return [theirs, claimants]

@@ -119,6 +119,8 @@ class Problem(StrEnum):
     ALTERED = "altered"
     REORDERED = "reordered"
     REMOVED = "removed"
+    REWRITTEN = "rewritten"
+    """the chain verifies, but not against a signed checkpoint: rewritten with every hash recomputed"""
 
 
 @dataclass(frozen=True)
@@ -226,3 +228,40 @@ class RecordKind(StrEnum):
     LOCK_TRANSFERRED = "lock_transferred"
     DEAL_CLOSED = "deal_closed"
     RULING = "ruling"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A chain head registration published and signed (evidence.checkpoints), outside its database."""
+
+    seq: int
+    hash: str
+    at: datetime
+
+
+def check_anchors(chain: str, entries: list[Entry], anchors: list[Anchor]) -> list[Finding]:
+    """Name every signed checkpoint the stored chain no longer matches.
+
+    A rewrite that recomputes every hash passes ``verify``; the checkpoint of a head written before it does
+    not match the rewritten record at that position (and, its hash committing to every record before,
+    says the rewrite lies at or before that position).
+    """
+    at_position = {entry.seq: entry for entry in entries}
+    findings: list[Finding] = []
+    for anchor in sorted({(a.seq, a.hash, a.at) for a in anchors}):
+        seq, anchored_hash, at = anchor
+        entry = at_position.get(seq)
+        signed = f"the checkpoint registration signed at {timestamp(at)} ({chain} #{seq}, {anchored_hash[:12]}…)"
+        if entry is None:
+            findings.append(Finding(Problem.REMOVED, seq, None, f"record #{seq} is missing; {signed} anchors it"))
+        elif entry.hash != anchored_hash:
+            findings.append(
+                Finding(
+                    Problem.REWRITTEN,
+                    seq,
+                    entry.record_id,
+                    f"{entry.name()} has hash {entry.hash[:12]}…, not the one in {signed}: the chain was "
+                    f"rewritten at or before #{seq} and its hashes recomputed",
+                )
+            )
+    return findings

@@ -1,3 +1,4 @@
+import referee_registration.disputes.store
 import referee_registration.figures.store
 import referee_registration.inbox.store
 import referee_registration.partners.store  # noqa: F401  (registers the partners table)

@@ -6,6 +6,7 @@ from referee_shared.events.partners import PartnerChanged
 from referee_shared.outbox import Transaction, Transactions
 from referee_shared.topics import PARTNERS_REGISTRY
 
+from ..checkpoints import checkpoint
 from ..store import EvidenceRepository, NewRecord
 from .domain import PartnerRecord
 from .store import PartnerRepository, PartnerRow
@@ -62,7 +63,8 @@ class PartnerDirectory:
             new = NewRecord(
                 kind=PARTNER_CHANGED, actor=actor, lead_id=None, content=content, rule_set=None, rule_version=None
             )
-            await EvidenceRepository(tx.session).append(partner_chain(record.partner_id), [new], recorded_at=now)
+            chain = partner_chain(record.partner_id)
+            await checkpoint(tx, chain, await EvidenceRepository(tx.session).append(chain, [new], recorded_at=now))
             await tx.emit(
                 PARTNERS_REGISTRY,
                 record.partner_id,

@@ -14,6 +14,7 @@ from referee_shared.events.envelope import Envelope
 from referee_shared.kafka.retry import NotYet
 from referee_shared.outbox import Transaction, Transactions
 
+from ..disputes.usecases import acted_on, check_ruling
 from ..domain.evidence import RecordKind
 from ..ports import LockNotActive, LockScheduler, TransferRefused
 from ..store import Lead, LeadRepository, Lock
@@ -28,9 +29,10 @@ class LeadNotFound(Exception):
 
 
 class LockKeeping:
-    def __init__(self, transactions: Transactions, locks: LockScheduler) -> None:
+    def __init__(self, transactions: Transactions, locks: LockScheduler, *, cross_checks: bool = False) -> None:
         self._tx = transactions
         self._locks = locks
+        self._cross_checks = cross_checks
 
     async def request_extension(
         self, lead_id: UUID, partner_id: str | None, *, days: int, reason: str, requested_by: str
@@ -58,6 +60,8 @@ class LockKeeping:
         async with self._tx.begin() as tx:
             if await tx.processed(CONSUMER, event.event_id):
                 return
+            if self._cross_checks:
+                await check_ruling(tx, ruling)
             lead = await LeadRepository(tx.session).get(ruling.lead_id) if ruling.lead_id else None
             if ruling.lead_id is not None and lead is None:  # arbitration may have read the submission first
                 raise NotYet(
@@ -87,7 +91,11 @@ class LockKeeping:
         elif ruling.outcome is RulingOutcome.TRANSFERRED:
             refusal = "no active lock on this customer to transfer"
         async with self._tx.begin() as tx:
-            if not await tx.first_time(CONSUMER, event.event_id) or refusal is None or lead_id is None:
+            if not await tx.first_time(CONSUMER, event.event_id):
+                return
+            if self._cross_checks:
+                await acted_on(tx, ruling)
+            if refusal is None or lead_id is None:
                 return
             lead = await LeadRepository(tx.session).get(lead_id)
             assert lead is not None

@@ -12,6 +12,7 @@ from referee_shared.events.leads import LeadTransitioned, LockChange, LockChange
 from referee_shared.outbox import Transaction
 from referee_shared.topics import LEADS_LOCKS, LEADS_TRANSITIONS
 
+from ..checkpoints import checkpoint
 from ..domain.evidence import RecordKind, timestamp
 from ..domain.lifecycle import LeadStatus, transition
 from ..store import EvidenceRepository, Lead, LeadTransition, Lock, NewRecord, TransitionRepository
@@ -124,7 +125,8 @@ async def append_evidence(
 
 
 async def append_records(tx: Transaction, lead: Lead, records: list[NewRecord]) -> None:
-    await EvidenceRepository(tx.session).append(chain_of(lead), records, recorded_at=tx.clock.now())
+    chain = chain_of(lead)
+    await checkpoint(tx, chain, await EvidenceRepository(tx.session).append(chain, records, recorded_at=tx.clock.now()))
 
 
 def record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -10,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from referee_shared.outbox import Transactions
 
-from ..domain.evidence import Entry, Verification, verify
+from ..domain.evidence import Anchor, Entry, Verification, check_anchors, verify
 from ..store import EvidenceRepository, LeadRepository
 from ..usecases.locks import LeadNotFound
 from ..usecases.recording import chain_of
@@ -51,14 +52,18 @@ class VerificationView(BaseModel):
     checked: int = Field(description="how many records were checked")
     head_hash: str = Field(description="hash of the last record: it commits to the whole chain")
     findings: list[FindingView]
+    anchors_checked: int = Field(
+        default=0, description="signed checkpoints (evidence.checkpoints) the chain was compared with"
+    )
 
     @classmethod
-    def of(cls, verification: Verification) -> VerificationView:
+    def of(cls, verification: Verification, anchors_checked: int = 0) -> VerificationView:
         return cls(
             chain=verification.chain,
             intact=verification.intact,
             checked=verification.checked,
             head_hash=verification.head_hash,
+            anchors_checked=anchors_checked,
             findings=[
                 FindingView(problem=f.problem.value, seq=f.seq, record_id=f.record_id, detail=f.detail)
                 for f in verification.findings
@@ -123,6 +128,26 @@ class EvidenceQueries:
                 VerificationView.of(verify(chain, await trail.entries(chain), await trail.head(chain)))
                 for chain in await trail.chains()
             ]
+
+    async def verify_anchored(
+        self, anchors: Mapping[str, list[Anchor]], chains: list[str] | None = None
+    ) -> list[VerificationView]:
+        """Verify chains (default: every chain stored or anchored) and compare each with its signed checkpoints,
+        so a rewrite with recomputed hashes, or a chain deleted whole, is named."""
+        async with self._tx.sessions() as session:
+            trail = EvidenceRepository(session)
+            names = chains if chains is not None else sorted({*await trail.chains(), *anchors})
+            results = []
+            for chain in names:
+                entries, signed = await trail.entries(chain), anchors.get(chain, [])
+                checked = verify(chain, entries, await trail.head(chain))
+                findings = [*checked.findings, *check_anchors(chain, entries, signed)]
+                verification = Verification(chain, checked.checked, checked.head_hash, findings)
+                results.append(VerificationView.of(verification, anchors_checked=len(signed)))
+            return results
+
+    async def chain_of_lead(self, lead_id: UUID) -> str:
+        return await self._chain_of_lead(lead_id)
 
     async def _chain_of_lead(self, lead_id: UUID) -> str:
         async with self._tx.sessions() as session:

@@ -40,8 +40,9 @@ def render_bundle(bundle: EvidenceBundle) -> str:
 
 
 def render_verification(verification: VerificationView) -> str:
+    anchored = f", against {verification.anchors_checked} signed checkpoint(s)" if verification.anchors_checked else ""
     if verification.intact:
-        return f"chain {verification.chain}: intact, {verification.checked} records checked"
+        return f"chain {verification.chain}: intact, {verification.checked} records checked{anchored}"
     lines = [f"chain {verification.chain}: TAMPERED, {len(verification.findings)} problem(s)"]
     lines += [f"  {finding.problem.upper()}: {finding.detail}" for finding in verification.findings]
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .holders import LeadHolders
 from .intake import CONSUMER, Settlement
 
-__all__ = ["CONSUMER", "Settlement"]
+__all__ = ["CONSUMER", "LeadHolders", "Settlement"]

@@ -28,6 +28,7 @@ from ..domain.states import DealStatus, StatementStatus
 from ..ports import SettlementWorkflows
 from ..records import deal_terms
 from ..store import CreditRuling, Deal, PaymentReport, SettlementRepository, Statement, StatementLine
+from .holders import check_deal
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,18 @@ TOLD = "settlement.told"
 
 
 class Settlement:
-    def __init__(self, transactions: Transactions, rules: RuleBook, workflows: SettlementWorkflows) -> None:
+    def __init__(
+        self,
+        transactions: Transactions,
+        rules: RuleBook,
+        workflows: SettlementWorkflows,
+        *,
+        cross_checks: bool = False,
+    ) -> None:
         self._tx = transactions
         self._rules = rules
         self._workflows = workflows
+        self._cross_checks = cross_checks
 
     async def deal_event(self, event: Envelope[DealClosed | DealReversed]) -> None:
         if carries(event, DealClosed):
@@ -61,6 +70,8 @@ class Settlement:
         async with self._tx.begin() as tx:
             repo = SettlementRepository(tx.session)
             if await tx.first_time(CONSUMER, event.event_id):
+                if self._cross_checks:
+                    await check_deal(repo, closed)
                 tell = await self._record_closed(tx, repo, deal_row)
             elif await tx.processed(TOLD, event.event_id):
                 return
