@@ -26,7 +26,18 @@ from .clients import ServiceRefused, Services
 from .demo_users import ensure_demo_users
 from .i18n import load_catalogues
 from .notifications.centre import NotificationCentre
-from .pages import arbiter, auth, finance, manager, notifications, partner, staff
+from .pages import (
+    arbiter,
+    auth,
+    finance,
+    manager,
+    notifications,
+    partner,
+    partner_disputes,
+    partner_extension,
+    partner_statements,
+    staff,
+)
 from .sessions import SessionSigner
 from .settings import ConsoleSettings
 from .users import Base, Users
@@ -72,7 +83,18 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app.state.console = state
     app.state.notifications = centre
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, partner, staff, arbiter, finance, manager, notifications):
+    for module in (
+        auth,
+        partner,
+        staff,
+        arbiter,
+        finance,
+        manager,
+        notifications,
+        partner_extension,
+        partner_disputes,
+        partner_statements,
+    ):
         app.include_router(module.router)
     _probes(app)
     _errors(app)

@@ -17,6 +17,7 @@ from referee_shared.events.leads import LeadDecision, LockChanged
 from referee_shared.events.settlements import (
     PaymentFlagged,
     PaymentRetryRequested,
+    PaymentStatus,
     SettlementPayment,
     SettlementStatement,
 )
@@ -40,7 +41,7 @@ from ..settings import ConsoleSettings
 from ..users import User, Users
 from . import routing
 from .hub import Hub
-from .store import NotificationStore
+from .store import NotificationStore, StatementLineRecord
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,25 @@ class NotificationIntake:
         self, event: Envelope[SettlementStatement | PaymentRetryRequested | PaymentFlagged], _delivery: Delivery
     ) -> None:
         if carries(event, SettlementStatement):
-            lines = [(str(line.line_id), line.party_id) for line in event.payload.lines]
-            await self._store.remember_lines(lines)
+            statement = event.payload
+            await self._store.remember_lines(
+                [
+                    StatementLineRecord(
+                        line_id=str(line.line_id),
+                        party_id=line.party_id,
+                        statement_id=str(statement.statement_id),
+                        deal_id=statement.deal_id,
+                        kind=statement.kind.value,
+                        amount=str(line.amount),
+                        rule=line.rule,
+                        issued_at=statement.issued_at,
+                        payment="unpaid",
+                        payment_reference="",
+                        failure_reason="",
+                    )
+                    for line in statement.lines
+                ]
+            )
             await self._deliver(event.event_id, routing.statement_issued(event.payload))
         elif carries(event, PaymentFlagged):
             await self._deliver(event.event_id, routing.payment_flagged(event.payload))
@@ -131,7 +149,15 @@ class NotificationIntake:
         party = await self._store.party_of_line(str(event.payload.line_id))
         if party is None:
             raise LineNotYetHeard(f"no statement line {event.payload.line_id} heard yet")
-        await self._deliver(event.event_id, routing.payment_reported(event.payload, party))
+        report = event.payload
+        await self._store.record_payment(
+            str(report.line_id),
+            paid=report.status is PaymentStatus.PAID,
+            reference=report.reference,
+            failure_reason=report.failure_reason,
+            reported_at=report.reported_at,
+        )
+        await self._deliver(event.event_id, routing.payment_reported(report, party))
 
     async def _deliver(self, event_id: object, drafts: Sequence[routing.Draft]) -> None:
         if not drafts:

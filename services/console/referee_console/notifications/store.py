@@ -86,12 +86,23 @@ class HeardTask(Base):
 
 
 class StatementLineRecord(Base):
-    """Whose each statement line is: a payment report names only the line."""
+    """Each statement line as the console heard it, with its payment: a partner's statement page reads it,
+    and a payment report (which names only the line) finds its party here."""
 
     __tablename__ = "console_statement_lines"
 
     line_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    party_id: Mapped[str] = mapped_column(String(64))
+    party_id: Mapped[str] = mapped_column(String(64), index=True)
+    statement_id: Mapped[str] = mapped_column(String(36))
+    deal_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[str] = mapped_column(String(24))
+    rule: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    payment: Mapped[str] = mapped_column(String(10), default="unpaid")  # unpaid | paid | failed
+    payment_reference: Mapped[str] = mapped_column(String(100), default="")
+    failure_reason: Mapped[str] = mapped_column(Text, default="")
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class LocalDeadLetter(Base):
@@ -226,11 +237,32 @@ class NotificationStore:
             found = await session.get(HeardTask, task_id)
             return dict(found.opened) if found else None
 
-    async def remember_lines(self, lines: Sequence[tuple[str, str]]) -> None:
+    async def remember_lines(self, lines: Sequence[StatementLineRecord]) -> None:
         async with self._sessions() as session, session.begin():
-            for line_id, party_id in lines:
-                if await session.get(StatementLineRecord, line_id) is None:
-                    session.add(StatementLineRecord(line_id=line_id, party_id=party_id))
+            for line in lines:
+                if await session.get(StatementLineRecord, line.line_id) is None:
+                    session.add(line)
+
+    async def record_payment(
+        self, line_id: str, *, paid: bool, reference: str, failure_reason: str, reported_at: datetime
+    ) -> None:
+        async with self._sessions() as session, session.begin():
+            line = await session.get(StatementLineRecord, line_id)
+            if line is None:
+                return
+            if line.reported_at is None or reported_at >= line.reported_at:  # the latest report tells the state
+                line.payment = "paid" if paid else "failed"
+                line.payment_reference, line.failure_reason, line.reported_at = reference, failure_reason, reported_at
+
+    async def lines_of(self, party_id: str, limit: int = 200) -> list[StatementLineRecord]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(StatementLineRecord)
+                .where(StatementLineRecord.party_id == party_id)
+                .order_by(StatementLineRecord.issued_at.desc())
+                .limit(limit)
+            )
+            return list(rows)
 
     async def party_of_line(self, line_id: str) -> str | None:
         async with self._sessions() as session:
@@ -307,9 +339,7 @@ class NotificationStore:
                 .order_by(OutgoingRecord.next_at)
                 .limit(limit)
             )
-            return [
-                Due(o.outgoing_id, o.channel, o.target, o.attempts, Notification.of(n)) for o, n in rows.all()
-            ]
+            return [Due(o.outgoing_id, o.channel, o.target, o.attempts, Notification.of(n)) for o, n in rows.all()]
 
     async def settle(self, outgoing_id: int, *, status: str, attempts: int, next_at: datetime, error: str) -> None:
         async with self._sessions() as session, session.begin():

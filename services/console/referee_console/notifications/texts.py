@@ -47,16 +47,9 @@ REASONS = {
     "transferred_by_ruling": N_("transferred by a ruling"),
 }
 
-OUTCOMES = {
-    "upheld": N_("upheld"),
-    "transferred": N_("transferred"),
-    "shared": N_("shared"),
-    "dismissed": N_("dismissed"),
-}
-
 _CODES: dict[str, Mapping[str, str]] = {
     "task_kind": labels.TASK_KINDS,
-    "outcome": OUTCOMES,
+    "outcome": labels.OUTCOMES,
     "reason": REASONS,
 }
 
