@@ -113,3 +113,37 @@ async def test_the_partner_reads_its_statement_lines_and_sees_the_payment_arrive
     await sign_in(page, console_url, "east")
     await page.goto(f"{console_url}/partner/statements")
     assert await page.locator("tr.line", has_text="BANK-0001").count() == 0
+
+
+async def test_a_hint_before_submitting_says_until_when_a_customer_is_protected_never_by_whom(
+    watched: Watched, console_url: str, stack: Stack
+) -> None:
+    page = watched.page
+    code = make_uscc(random.randrange(1, 10**8), "330106")
+    name = f"杭州{uuid4().hex[:6]}陶瓷销售有限公司"
+    await accepted_lead(stack, "dealer-hangzhou", name=name, uscc=code)
+
+    async def hint_for(username: str, expected: str) -> None:
+        await page.context.clear_cookies()
+        await sign_in(page, console_url, username)
+        await page.goto(f"{console_url}/partner/new")
+        await page.get_by_label("省份").fill("浙江省")
+        for _ in range(60):  # the console hears the lock on Kafka just after the decision
+            await page.get_by_label("统一社会信用代码").fill(code)
+            await page.get_by_label("客户 *").fill(name)
+            await page.get_by_label("客户 *").blur()
+            await page.wait_for_timeout(500)
+            if expected in (await page.locator("#hint").text_content() or ""):
+                break
+        await expect(page.locator("#hint")).to_contain_text(expected)
+
+    await hint_for("shaoxing", "该客户已受保护，保护期至")
+    await shot(page, "partner-hint")
+    content = await page.content()
+    assert "dealer-hangzhou" not in content
+    assert "杭州经销商" not in content
+    await hint_for("hangzhou", "您已保护该客户")
+    await page.get_by_label("统一社会信用代码").fill("")
+    await page.get_by_label("客户 *").fill(f"宁波{uuid4().hex[:6]}全新客户有限公司")
+    await page.get_by_label("客户 *").blur()
+    await expect(page.locator("#hint")).to_contain_text("目前没有匹配的受保护客户")

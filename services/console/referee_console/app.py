@@ -33,9 +33,7 @@ from .pages import (
     manager,
     notifications,
     partner,
-    partner_disputes,
-    partner_extension,
-    partner_statements,
+    partner_more,
     staff,
 )
 from .sessions import SessionSigner
@@ -91,9 +89,7 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
         finance,
         manager,
         notifications,
-        partner_extension,
-        partner_disputes,
-        partner_statements,
+        partner_more,
     ):
         app.include_router(module.router)
     _probes(app)

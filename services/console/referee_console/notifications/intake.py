@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from referee_shared.clock import SystemClock
 from referee_shared.events.disputes import DisputeProgressed
 from referee_shared.events.envelope import Envelope, carries
-from referee_shared.events.leads import LeadDecision, LockChanged
+from referee_shared.events.leads import LeadDecision, LockChange, LockChanged
 from referee_shared.events.settlements import (
     PaymentFlagged,
     PaymentRetryRequested,
@@ -44,6 +44,9 @@ from .hub import Hub
 from .store import NotificationStore, StatementLineRecord
 
 log = logging.getLogger(__name__)
+
+
+ENDED = {LockChange.EXPIRED, LockChange.RELEASED, LockChange.COMPLETED}
 
 
 class LineNotYetHeard(Exception):
@@ -104,7 +107,16 @@ class NotificationIntake:
         await self._deliver(event.event_id, routing.lead_decided(event.payload))
 
     async def lock(self, event: Envelope[LockChanged], _delivery: Delivery) -> None:
-        await self._deliver(event.event_id, routing.lock_changed(event.payload))
+        change = event.payload
+        await self._store.record_lock(
+            str(change.lock_id),
+            change.customer_key,
+            change.partner_id,
+            change.expires_at,
+            change.change not in ENDED,
+            change.at,
+        )
+        await self._deliver(event.event_id, routing.lock_changed(change))
 
     async def task(self, event: Envelope[TaskOpened | TaskClosed | TaskReminded], _delivery: Delivery) -> None:
         if carries(event, TaskOpened):

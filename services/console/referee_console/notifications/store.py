@@ -105,6 +105,19 @@ class StatementLineRecord(Base):
     reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
+class ProtectionRecord(Base):
+    """Each lock as leads.locks told it: which customer (or slice) is protected until when, and for whom."""
+
+    __tablename__ = "console_protections"
+
+    lock_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer: Mapped[str] = mapped_column(String(200), index=True)  # dedup's customer key, without the slice
+    partner_id: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    active: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class LocalDeadLetter(Base):
     """A message the console could not turn into notifications, kept with the reason (it writes no topics)."""
 
@@ -268,6 +281,40 @@ class NotificationStore:
         async with self._sessions() as session:
             found = await session.get(StatementLineRecord, line_id)
             return found.party_id if found else None
+
+    async def record_lock(
+        self, lock_id: str, customer_key: str, partner_id: str, expires_at: datetime, active: bool, at: datetime
+    ) -> None:
+        """Keep a lock's latest state (a later change wins; an older one arriving late changes nothing)."""
+        async with self._sessions() as session, session.begin():
+            found = await session.get(ProtectionRecord, lock_id)
+            if found is None:
+                session.add(
+                    ProtectionRecord(
+                        lock_id=lock_id,
+                        customer=customer_key.split("#", 1)[0],
+                        partner_id=partner_id,
+                        expires_at=expires_at,
+                        active=active,
+                        changed_at=at,
+                    )
+                )
+            elif at >= found.changed_at:
+                found.partner_id, found.expires_at, found.active, found.changed_at = partner_id, expires_at, active, at
+
+    async def protections(self, customers: Sequence[str], now: datetime) -> list[ProtectionRecord]:
+        """The locks in force now on these customers (any of their slices)."""
+        if not customers:
+            return []
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ProtectionRecord).where(
+                    ProtectionRecord.customer.in_([c.split("#", 1)[0] for c in customers]),
+                    ProtectionRecord.active.is_(True),
+                    ProtectionRecord.expires_at > now,
+                )
+            )
+            return list(rows)
 
     async def keep_dead_letter(self, topic: str, reason: str, record: str, now: datetime) -> None:
         async with self._sessions() as session, session.begin():
