@@ -411,3 +411,21 @@ def test_a_partner_may_not_add_a_webhook_into_the_private_network_and_staff_have
         assert "whsec_" in added.text
         _signed_in(client, "reviewer")
         assert client.get("/notifications/webhooks").status_code == 403
+
+
+def test_service_task_titles_read_in_chinese_in_the_chinese_inbox_and_as_written_in_english() -> None:
+    from referee_console.task_titles import task_title
+
+    catalogue = load_catalogues()["zh_CN"]
+
+    def translate(message: str, **values: Any) -> str:
+        text = catalogue.gettext(message)
+        return text % values if values else text
+
+    extension = {"kind": "lock_extension", "title": "Extend the protection of X for dealer-hangzhou by 30 days"}
+    assert task_title({**extension, "details": {"days": 30}}, translate, "zh_CN") == "延期申请：延长 30 天"
+    assert task_title({**extension, "details": {"days": 30}}, translate, "en") == extension["title"]
+    assert task_title(
+        {"kind": "dispute_review", "level": 2, "title": "HQ arbitration: a vs b"}, translate, "zh_CN"
+    ) == ("争议总部仲裁")
+    assert task_title({"kind": "duplicate_review", "title": "Same customer?"}, translate, "zh_CN") == "疑似重复"
