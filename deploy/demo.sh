@@ -32,7 +32,7 @@ echo "== topics"
 echo "== producer keys (generated once into $REFEREE_DATA_DIR/trust, never committed)"
 .venv/bin/referee trust init
 echo "== services and the console"
-REFEREE_DEMO_USERS=true "$REFEREE_DEPLOY_DIR/services.sh" start
+REFEREE_DEMO_USERS=true REFEREE_NOTIFICATIONS_FROM_KAFKA=true "$REFEREE_DEPLOY_DIR/services.sh" start
 echo "== the brief's three cases"
 .venv/bin/referee demo run
 echo "== the console: http://127.0.0.1:${CONSOLE_PORT:-8006}  (every demo user's password: referee)"

@@ -8,13 +8,17 @@ from __future__ import annotations
 import asyncio
 import importlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 import uvicorn
-from playwright.async_api import Browser, async_playwright
+from aiosmtpd.controller import Controller
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
 from referee_console.app import create_app
 from referee_console.settings import ConsoleSettings
@@ -74,9 +78,43 @@ async def stack() -> AsyncIterator[Stack]:
     await started.stop()
 
 
+class MailSink:
+    """A local SMTP server (aiosmtpd) that keeps every mail the console sends."""
+
+    def __init__(self) -> None:
+        self.mails: list[bytes] = []
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        self.mails.append(envelope.content)
+        return "250 OK"
+
+
 @pytest.fixture(scope="session")
-async def console_url(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+def mail_sink() -> Iterator[tuple[MailSink, int]]:
+    sink, port = MailSink(), _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+async def console_url(
+    stack: Stack, tmp_path_factory: pytest.TempPathFactory, mail_sink: tuple[MailSink, int]
+) -> AsyncIterator[str]:
+    registration = stack.settings("registration")
     settings = ConsoleSettings(
+        # The notification centre reads the stack's topics like any partner system, checking signatures.
+        notifications_from_kafka=True,
+        topic_prefix=registration.topic_prefix,
+        kafka_bootstrap=registration.kafka_bootstrap,
+        message_trust=registration.message_trust,
+        trust_dir=registration.trust_dir,
+        smtp_host="127.0.0.1",
+        smtp_port=mail_sink[1],
+        webhook_allow_private=True,  # the test's receiver listens on 127.0.0.1
+        outgoing_poll_seconds=0.2,
+        live_poll_seconds=0.5,
         data_dir=tmp_path_factory.mktemp("console"),
         demo_users=True,
         auth_secret=stack.settings("registration").auth_secret,
@@ -88,7 +126,10 @@ async def console_url(stack: Stack, tmp_path_factory: pytest.TempPathFactory) ->
     )
     port = _free_port()
     app = create_app(settings, transport=ServicesInProcess(stack))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     for _ in range(200):  # uvicorn offers no event for "listening"; its flag is polled
         if server.started:
@@ -105,3 +146,30 @@ async def browser() -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield launched
         await launched.close()
+
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
+
+
+@dataclass
+class Watched:
+    page: Page
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(params=list(SIZES))
+async def watched(request: pytest.FixtureRequest, browser: Browser) -> AsyncIterator[Watched]:
+    """A fresh page at one size that records console errors and every request leaving 127.0.0.1."""
+    context = await browser.new_context(viewport=SIZES[request.param], locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = await context.new_page()
+    seen = Watched(page)
+    page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen.errors.append(str(e)))
+    page.on("request", lambda r: None if urlsplit(r.url).hostname == "127.0.0.1" else seen.outside.append(r.url))
+    yield seen
+    await context.close()
+    assert seen.errors == [], "pages logged errors"
+    assert seen.outside == [], "requests left the machine"

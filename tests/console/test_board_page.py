@@ -13,9 +13,8 @@ from referee_shared.events.leads import LockChange
 from referee_shared.topics import LEADS_LOCKS
 
 from ..stack import Stack
-from .test_journeys import PHONE, Watched, accepted_lead, shot, sign_in, watched
-
-__all__ = ["watched"]  # the page-at-two-sizes fixture of the journeys
+from .conftest import PHONE, Watched
+from .test_journeys import accepted_lead, shot, sign_in
 
 
 async def shared_account(stack: Stack) -> tuple[str, str]:

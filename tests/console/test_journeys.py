@@ -5,45 +5,15 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 from uuid import uuid4
 
-import pytest
-from playwright.async_api import Browser, Page, ViewportSize, expect
+from playwright.async_api import Page, expect
 
 from referee_shared.auth import Role
 
 from ..builders import make_uscc
 from ..stack import Stack
-from .conftest import SCREENSHOTS
-
-PHONE: ViewportSize = {"width": 390, "height": 844}
-DESKTOP: ViewportSize = {"width": 1366, "height": 768}
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@dataclass
-class Watched:
-    page: Page
-    errors: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(params=list(SIZES))
-async def watched(request: pytest.FixtureRequest, browser: Browser) -> AsyncIterator[Watched]:
-    """A fresh page at one size that records console errors and every request leaving 127.0.0.1."""
-    context = await browser.new_context(viewport=SIZES[request.param], locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = await context.new_page()
-    seen = Watched(page)
-    page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: seen.errors.append(str(e)))
-    page.on("request", lambda r: None if urlsplit(r.url).hostname == "127.0.0.1" else seen.outside.append(r.url))
-    yield seen
-    await context.close()
-    assert seen.errors == [], "pages logged errors"
-    assert seen.outside == [], "requests left the machine"
+from .conftest import PHONE, SCREENSHOTS, Watched
 
 
 async def sign_in(page: Page, console_url: str, username: str) -> None:

@@ -25,7 +25,8 @@ from referee_shared.observability.metrics import exposition
 from .clients import ServiceRefused, Services
 from .demo_users import ensure_demo_users
 from .i18n import load_catalogues
-from .pages import arbiter, auth, board, finance, manager, outcomes, partner, staff
+from .notifications.centre import NotificationCentre
+from .pages import arbiter, auth, board, finance, manager, notifications, outcomes, partner, partner_more, staff
 from .sessions import SessionSigner
 from .settings import ConsoleSettings
 from .users import Base, Users
@@ -38,7 +39,8 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     settings = settings or ConsoleSettings()
     database_url = settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'services' / 'console.db'}"
     engine = create_async_engine(database_url)
-    users = Users(async_sessionmaker(engine, expire_on_commit=False))
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    users = Users(sessions)
     services = Services(settings, transport)
     state = Console(
         settings=settings,
@@ -48,6 +50,7 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
         catalogues=load_catalogues(),
         zone=ZoneInfo(settings.time_zone),
     )
+    centre = NotificationCentre(settings, sessions, users, state.catalogues)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -57,16 +60,19 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
             await connection.run_sync(Base.metadata.create_all)
         if settings.demo_users:
             await ensure_demo_users(users)
+        await centre.start()
         try:
             yield
         finally:
+            await centre.stop()
             await services.close()
             await engine.dispose()
 
     app = FastAPI(title="Referee console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = state
+    app.state.notifications = centre
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, partner, staff, arbiter, finance, manager, board, outcomes):
+    for module in (auth, partner, staff, arbiter, finance, manager, board, outcomes, notifications, partner_more):
         app.include_router(module.router)
     _probes(app)
     _errors(app)

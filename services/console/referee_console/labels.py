@@ -101,3 +101,23 @@ BUCKETS = {
 }
 
 GROUPS = {"partner": N_("By partner"), "region": N_("By region"), "channel": N_("By channel")}
+
+OUTCOMES = {
+    "upheld": N_("upheld"),
+    "transferred": N_("transferred"),
+    "shared": N_("shared"),
+    "dismissed": N_("dismissed"),
+}
+
+DISPUTE_STEPS = {
+    "refused": N_("Refused"),
+    "opened": N_("Opened"),
+    "evidence_flagged": N_("Evidence flagged"),
+    "statement_added": N_("Statement added"),
+    "reminder": N_("Reminder sent"),
+    "escalated": N_("Escalated to HQ"),
+    "overdue": N_("Overdue"),
+    "ruled": N_("Ruled"),
+    "appealed": N_("Appealed"),
+    "appeal_window_closed": N_("Ruling final"),
+}

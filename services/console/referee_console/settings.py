@@ -26,3 +26,30 @@ class ConsoleSettings(ServiceSettings):
     time_zone: str = "Asia/Shanghai"
     demo_users: bool = Field(default=False, description="create the demo users (password 'referee') when none exist")
     service_timeout_seconds: float = 10.0
+
+    # The notification centre (notifications/): events from Kafka, live updates, mail and webhooks.
+    notifications_from_kafka: bool = Field(
+        default=False, description="read the services' events from Kafka into the notification centre"
+    )
+    public_url: str = Field(default="http://127.0.0.1:8006", description="the console's address, for links in mails")
+    live_poll_seconds: float = Field(default=2.0, gt=0, description="a live stream looks for news at least this often")
+    live_stream_seconds: float = Field(
+        default=300.0, gt=0, description="a live stream ends after this; the browser reconnects"
+    )
+    smtp_host: str = Field(default="", description="the SMTP server for notification mails; empty: no mail")
+    smtp_port: int = 25
+    smtp_from: str = "Referee <referee@localhost>"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    outgoing_poll_seconds: float = Field(default=1.0, gt=0, description="how often owed mails and webhooks are sent")
+    outgoing_max_attempts: int = Field(
+        default=8, ge=1, description="tries of one mail or webhook call before giving up"
+    )
+    outgoing_backoff_seconds: float = Field(default=2.0, gt=0, description="the first retry's wait; doubled each time")
+    outgoing_backoff_cap_seconds: float = Field(default=600.0, gt=0)
+    webhook_timeout_seconds: float = 10.0
+    webhook_allow_private: bool = Field(
+        default=False, description="let partners aim webhooks at private or loopback addresses (tests, closed networks)"
+    )

@@ -21,9 +21,11 @@ from .i18n import LANGUAGES, choose_language
 from .roles import ConsoleRole
 from .sessions import COOKIE, LANGUAGE_COOKIE, SessionSigner
 from .settings import ConsoleSettings
+from .task_titles import task_title
 from .users import User, Users
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.globals["task_title"] = task_title
 
 
 @dataclass

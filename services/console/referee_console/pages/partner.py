@@ -3,7 +3,7 @@ log a follow-up. The partner and channel always come from the signed-in user's r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -11,7 +11,8 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from referee_shared.rules.rulebook import RuleBook
+from referee_shared.rules.protection import ExtensionPolicy
+from referee_shared.rules.rulebook import RuleBook, RuleError
 
 from ..clients import ServiceRefused
 from ..labels import ACTIVITIES, PENDING
@@ -129,7 +130,14 @@ async def _lead(request: Request, user: User, lead_id: UUID) -> dict[str, Any] |
 async def opportunity(request: Request, user: Partner, lead_id: UUID) -> Response:
     lead = await _lead(request, user, lead_id)
     return render(
-        request, "partner/lead.html", user, lead_id=lead_id, lead=lead, pending=PENDING, activities=ACTIVITIES
+        request,
+        "partner/lead.html",
+        user,
+        lead_id=lead_id,
+        lead=lead,
+        pending=PENDING,
+        activities=ACTIVITIES,
+        extension=extension_policy(request, lead),
     )
 
 
@@ -162,3 +170,16 @@ async def log_activity(
         report["location"] = location
     await console(request).services.post(user, "registration", f"/leads/{lead_id}/activities", report)
     return RedirectResponse(f"/partner/leads/{lead_id}?logged=1", status_code=303)
+
+
+def extension_policy(request: Request, lead: dict[str, Any] | None) -> ExtensionPolicy | None:
+    """The extension rule of the rule set governing the lead's product line today."""
+    if lead is None:
+        return None
+    try:
+        rules = RuleBook.load(console(request).settings.rules_dir).for_product_line(
+            lead["product_line"], datetime.now(UTC)
+        )
+    except RuleError:
+        return None
+    return rules.protection.extension
