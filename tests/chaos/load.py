@@ -101,6 +101,7 @@ class Watcher:
 
     def __init__(self, bootstrap: str, prefix: str, ledger: Ledger) -> None:
         self._bootstrap, self._prefix, self._ledger = bootstrap, prefix, ledger
+        self._since = datetime.now(UTC)  # dead letters of an earlier run (kept with --keep) are not this run's
         self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
         self._task: asyncio.Task[None] | None = None
         self._topics: dict[str, Topic[Any]] = {
@@ -147,8 +148,9 @@ class Watcher:
     def _take(self, topic_name: str, value: bytes | None) -> None:
         ledger = self._ledger
         if topic_name in self._dead:
-            if value is not None:
-                ledger.dead_letters.append(DeadLetter.model_validate_json(value))
+            letter = DeadLetter.model_validate_json(value) if value is not None else None
+            if letter is not None and letter.failed_at >= self._since:
+                ledger.dead_letters.append(letter)
             return
         try:
             event: Envelope[Any] = decode(self._topics[topic_name], value or b"")
@@ -216,12 +218,11 @@ class Load:
     async def tick(self) -> None:
         """One second of load."""
         rng, sends = self._rng, []
-        for _ in range(2):
-            sends.append(self.register(rng.choice(PARTNERS), fresh_customer(rng)))
+        sends.append(self.register(rng.choice(PARTNERS), fresh_customer(rng)))
         fresh = [d for d in self.ledger.decisions.values() if d.lead_id not in self._used]
         accepted = [d for d in fresh if d.outcome is DecisionOutcome.ACCEPTED and d.lead_id in self._customers]
         rejected = [d for d in fresh if d.outcome is DecisionOutcome.REJECTED and d.reason_code == "duplicate"]
-        for decision in accepted[:3]:
+        for decision in accepted[:2]:
             self._used.add(decision.lead_id)
             choice = rng.random()
             if choice < 0.4:
@@ -231,7 +232,7 @@ class Load:
             else:  # another partner registers the same customer: refused, and it disputes
                 rival = rng.choice([p for p in PARTNERS if p != decision.partner_id])
                 sends.append(self.register(rival, self._customers[decision.lead_id], holder=decision.partner_id))
-        for decision in rejected[:2]:
+        for decision in rejected[:1]:
             self._used.add(decision.lead_id)
             holder = self._holders.get(decision.lead_id)
             if holder:

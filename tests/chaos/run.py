@@ -35,7 +35,8 @@ from .stack import DEPLOY, Stack, alive
 
 CHAOS_DIR = REPO_ROOT / ".referee-chaos"
 CLUSTER_DIR = REPO_ROOT / ".referee-cluster"
-LEAD_IN, TAIL, DRAIN = 4.0, 6.0, 120.0  # seconds of load before and after a fault; longest wait for answers
+# Seconds of load before a fault, at most during it, after it; the longest wait for the answers of a phase.
+LEAD_IN, FAULT_LOAD, TAIL, DRAIN = 4.0, 8.0, 6.0, 240.0
 
 
 @dataclass
@@ -44,6 +45,11 @@ class Phase:
     fault_at: float = 0.0
     fault_seconds: float = 0.0
     recovery: float | None = None
+
+
+async def inject(fault: Callable[[], Awaitable[None]] | None) -> None:
+    if fault is not None:
+        await fault()
 
 
 def say(text: str) -> None:
@@ -94,30 +100,31 @@ class Run:
                 (await http.put(f"/partners/{partner}", json=record)).raise_for_status()
 
     async def phase(self, name: str, fault: Callable[[], Awaitable[None]] | None) -> None:
+        """Load, the fault, load again, then wait for the answers. The load keeps going into a long fault (a
+        service restarting) for at most FAULT_LOAD seconds: enough to have work in flight and waiting, without
+        piling up more than the machine can answer before the next phase."""
         phase = Phase(name)
         self.phases.append(phase)
         self.load.phase = name
         say(f"phase: {name}")
-        stop = asyncio.Event()
-
-        async def steady() -> None:
-            while not stop.is_set():
-                started = time.monotonic()
-                await self.load.tick()
-                await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
-
-        load = asyncio.create_task(steady())
-        await asyncio.sleep(LEAD_IN)
+        await self.steady(LEAD_IN)
         phase.fault_at = time.monotonic()
-        if fault is not None:
-            await fault()
+        injected: asyncio.Task[None] = asyncio.create_task(inject(fault))
+        await self.steady(FAULT_LOAD, until=injected)
+        await injected
         phase.fault_seconds = time.monotonic() - phase.fault_at
-        await asyncio.sleep(TAIL)
-        stop.set()
-        await load
+        await self.steady(TAIL)
         await self.drain(name)
         phase.recovery = self.recovery(phase)
         say(f"  {name}: fault took {phase.fault_seconds:.1f} s, recovered in {phase.recovery or 0:.1f} s")
+
+    async def steady(self, seconds: float, until: asyncio.Task[None] | None = None) -> None:
+        """One tick of load a second for ``seconds`` (or until ``until`` is done)."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not (until is not None and until.done()):
+            started = time.monotonic()
+            await self.load.tick()
+            await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
 
     async def drain(self, name: str) -> None:
         """Wait until every input of the phase that answers on a topic has its answer (or DRAIN passed)."""
@@ -224,7 +231,7 @@ def _report(table: str, problems: list[str]) -> tuple[str, bool]:
     return "\n".join(lines), not problems
 
 
-async def main(skip_cluster: bool, keep: bool) -> int:
+async def main(skip_cluster: bool, keep: bool, cluster_only: bool = False) -> int:
     began = time.monotonic()
     stack = Stack(CHAOS_DIR)
     cluster_env = {**stack.env(), "REFEREE_DATA_DIR": str(CLUSTER_DIR)}
@@ -237,13 +244,14 @@ async def main(skip_cluster: bool, keep: bool) -> int:
             with contextlib.suppress(FileExistsError):
                 (CLUSTER_DIR / "cache").symlink_to(REPO_ROOT / ".referee" / "cache")
             cluster_up = asyncio.create_task(stack.arun(DEPLOY / "kafka-cluster.sh", "up", env=cluster_env))
-        await stack.infra_up()
+        await stack.infra_up(*(("temporal", "postgres") if cluster_only else ()))
         await stack.create_databases()
-        await stack.prepare()
-        say("starting the five services")
-        await stack.start_services()
-        reports.append(await single_broker(stack))
-        say(reports[-1][0])
+        if not cluster_only:
+            await stack.prepare()
+            say("starting the five services")
+            await stack.start_services()
+            reports.append(await single_broker(stack))
+            say(reports[-1][0])
         if cluster_up is not None:
             say("the three-broker cluster: services move to it")
             await stack.stop_services()
@@ -280,6 +288,7 @@ async def main(skip_cluster: bool, keep: bool) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-cluster", action="store_true", help="only the single-broker part")
+    parser.add_argument("--cluster-only", action="store_true", help="only the three-broker part")
     parser.add_argument("--keep", action="store_true", help="leave the suite's processes running afterwards")
     arguments = parser.parse_args()
-    sys.exit(asyncio.run(main(arguments.skip_cluster, arguments.keep)))
+    sys.exit(asyncio.run(main(arguments.skip_cluster, arguments.keep, arguments.cluster_only)))
