@@ -18,7 +18,7 @@ import contextlib
 import functools
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,11 +47,6 @@ class Phase:
     recovery: float | None = None
 
 
-async def inject(fault: Callable[[], Awaitable[None]] | None) -> None:
-    if fault is not None:
-        await fault()
-
-
 def say(text: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {text}", flush=True)
 
@@ -67,6 +62,7 @@ class Run:
         self.load = Load(stack.kafka_bootstrap, stack.topic_prefix, self.settings.resolved_trust_dir(), self.ledger)
         self.watcher = Watcher(stack.kafka_bootstrap, stack.topic_prefix, self.ledger)
         self.phases: list[Phase] = []
+        self.failures: list[str] = []
 
     async def __aenter__(self) -> Run:
         await self.seed_partners()
@@ -99,7 +95,7 @@ class Run:
                 }
                 (await http.put(f"/partners/{partner}", json=record)).raise_for_status()
 
-    async def phase(self, name: str, fault: Callable[[], Awaitable[None]] | None) -> None:
+    async def phase(self, name: str, fault: Callable[[], Coroutine[object, object, None]] | None) -> None:
         """Load, the fault, load again, then wait for the answers. The load keeps going into a long fault (a
         service restarting) for at most FAULT_LOAD seconds: enough to have work in flight and waiting, without
         piling up more than the machine can answer before the next phase."""
@@ -109,9 +105,14 @@ class Run:
         say(f"phase: {name}")
         await self.steady(LEAD_IN)
         phase.fault_at = time.monotonic()
-        injected: asyncio.Task[None] = asyncio.create_task(inject(fault))
-        await self.steady(FAULT_LOAD, until=injected)
-        await injected
+        if fault is not None:
+            injected: asyncio.Task[None] = asyncio.create_task(fault())
+            await self.steady(FAULT_LOAD, until=injected)
+            try:
+                await injected
+            except Exception as failed:  # a component that does not come back is a finding, not the end of the run
+                self.failures.append(f"{name}: the fault or the recovery from it failed: {failed}")
+                say(f"  {name}: {failed}")
         phase.fault_seconds = time.monotonic() - phase.fault_at
         await self.steady(TAIL)
         await self.drain(name)
@@ -154,7 +155,7 @@ class Run:
 
     async def verify(self) -> tuple[Outcome, list[str]]:
         outcome = await count_effects(self.stack, self.ledger)
-        problems = [*outcome.problems]
+        problems = [*self.failures, *outcome.problems]
         problems += await check_locks(self.stack, self.ledger)
         problems += await check_evidence(self.stack)
         problems += check_dead_letters(self.ledger)

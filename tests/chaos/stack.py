@@ -68,6 +68,7 @@ class Stack:
             TEMPORAL_PORT=str(self.ports.temporal),
             TEMPORAL_UI_PORT=str(self.ports.temporal_ui),
             TEMPORAL_HEADLESS="1",
+            SERVICE_WAIT_TIMEOUT="600",  # a loaded machine takes minutes to start a service; a dead one fails at once
             PG_PORT=str(self.ports.postgres),
             REFEREE_KAFKA_BOOTSTRAP=self.kafka_bootstrap,
             REFEREE_KAFKA_REPLICATION_FACTOR=str(self.replication_factor),
@@ -184,7 +185,7 @@ class Stack:
         await self.arun(DEPLOY / "services.sh", "stop", name, env=self.service_env(name))
 
 
-async def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+async def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(timeout=2) as client:
         while time.monotonic() < deadline:
