@@ -238,7 +238,7 @@ class Load:
             if holder:
                 sends.append(self.dispute(decision, holder))
         for statement in list(self.ledger.statements.values()):
-            if statement.deal_id not in self._paid:
+            if statement.deal_id not in self._paid and f"deal:{statement.deal_id}" in self.ledger.sent:
                 self._paid.add(statement.deal_id)
                 sends.append(self.pay(statement))
         await asyncio.gather(*sends)

@@ -138,20 +138,15 @@ class Run:
         say(f"  {name}: {len(missing)} inputs still unanswered after {DRAIN:.0f} s")
 
     def recovery(self, phase: Phase) -> float | None:
-        """From the fault until each flow (decisions, disputes, statements) answered an input sent after it."""
-        worst = 0.0
-        for kind in ("registration", "dispute", "deal"):
-            after = [
-                self.ledger.first_answer_at[s.key]
-                for s in self.ledger.sent.values()
-                if s.phase == phase.name
-                and s.kind == kind
-                and s.at >= phase.fault_at
-                and s.key in self.ledger.first_answer_at
-            ]
-            if after:
-                worst = max(worst, min(after) - phase.fault_at)
-        return worst
+        """From the fault until everything sent while it lasted (and in the second after) was answered: the
+        backlog the fault left is cleared. None if nothing answerable was sent in that window."""
+        window_end = phase.fault_at + phase.fault_seconds + 1.0
+        answered = [
+            self.ledger.first_answer_at.get(s.key, float("inf"))
+            for s in self.ledger.expecting(phase.name)
+            if phase.fault_at <= s.at <= window_end
+        ]
+        return max(answered) - phase.fault_at if answered else None
 
     async def verify(self) -> tuple[Outcome, list[str]]:
         outcome = await count_effects(self.stack, self.ledger)
