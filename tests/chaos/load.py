@@ -43,7 +43,15 @@ from referee_shared.topics import (
 )
 from referee_shared.trust.local import signed_as_producer
 
-PARTNERS = tuple(f"chaos-dealer-{n:02d}" for n in range(1, 21))
+# A hundred partners per run, new each run: the rules allow a partner twenty registrations an hour.
+PARTNER_COUNT = 100
+
+
+def partners_of_this_run() -> tuple[str, ...]:
+    tag = datetime.now(UTC).strftime("%d%H%M%S")
+    return tuple(f"chaos-{tag}-{n:03d}" for n in range(1, PARTNER_COUNT + 1))
+
+
 # Customer names from many unrelated syllables, so fresh customers are never fuzzy duplicates of each other.
 SYLLABLES = "安宝北博昌晨川达德鼎东丰福富港广國海瀚浩恒宏华辉佳嘉江金锦京晶凯康朗雷力立利联林龙隆茂美民明铭南宁鹏平浦启千强庆瑞润森山上盛圣世舒顺泰天通万旺威伟文希祥新信星兴雄旭鑫亚扬阳耀宜益永宇裕远跃云泽展长兆振正志中卓"  # noqa: E501
 CITIES = (("浙江省", "杭州市", "330106"), ("浙江省", "宁波市", "330200"), ("江苏省", "苏州市", "320500"))
@@ -175,6 +183,7 @@ class Load:
         self._prefix, self._trust_dir, self.ledger = prefix, trust_dir, ledger
         self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
         self._rng = random.Random(seed)
+        self.partners = partners_of_this_run()
         self._customers: dict[UUID, CustomerIdentity] = {}
         self._used: set[UUID] = set()  # decisions already acted on (activity/deal/copy/dispute)
         self._paid: set[str] = set()
@@ -218,7 +227,7 @@ class Load:
     async def tick(self) -> None:
         """One second of load."""
         rng, sends = self._rng, []
-        sends.append(self.register(rng.choice(PARTNERS), fresh_customer(rng)))
+        sends.append(self.register(rng.choice(self.partners), fresh_customer(rng)))
         fresh = [d for d in self.ledger.decisions.values() if d.lead_id not in self._used]
         accepted = [d for d in fresh if d.outcome is DecisionOutcome.ACCEPTED and d.lead_id in self._customers]
         rejected = [d for d in fresh if d.outcome is DecisionOutcome.REJECTED and d.reason_code == "duplicate"]
@@ -230,7 +239,7 @@ class Load:
             elif choice < 0.7:
                 sends.append(self.activity(decision))
             else:  # another partner registers the same customer: refused, and it disputes
-                rival = rng.choice([p for p in PARTNERS if p != decision.partner_id])
+                rival = rng.choice([p for p in self.partners if p != decision.partner_id])
                 sends.append(self.register(rival, self._customers[decision.lead_id], holder=decision.partner_id))
         for decision in rejected[:1]:
             self._used.add(decision.lead_id)

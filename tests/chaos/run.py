@@ -30,8 +30,8 @@ from referee_shared.services import SERVICE_NAMES
 from referee_shared.settings import REPO_ROOT, ServiceSettings
 
 from .checks import Outcome, check_dead_letters, check_evidence, check_locks, count_effects
-from .load import PARTNERS, Ledger, Load, Watcher
-from .stack import DEPLOY, Stack, alive
+from .load import Ledger, Load, Watcher
+from .stack import DEPLOY, Ports, Stack, alive
 
 CHAOS_DIR = REPO_ROOT / ".referee-chaos"
 CLUSTER_DIR = REPO_ROOT / ".referee-cluster"
@@ -85,7 +85,7 @@ class Run:
         )
         base = f"http://127.0.0.1:{self.stack.ports.service('registration')}"
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
-            for partner in PARTNERS:
+            for partner in self.load.partners:
                 record = {
                     "partner_id": partner,
                     "name": partner,
@@ -249,11 +249,11 @@ async def main(skip_cluster: bool, keep: bool, cluster_only: bool = False) -> in
             reports.append(await single_broker(stack))
             say(reports[-1][0])
         if cluster_up is not None:
-            say("the three-broker cluster: services move to it")
-            await stack.stop_services()
+            say("the three-broker cluster: a second set of services on it (18011-18015), same Temporal and PostgreSQL")
             await cluster_up
             on_cluster = Stack(
-                CHAOS_DIR,
+                CLUSTER_DIR,
+                ports=Ports(first_service=18011),
                 kafka_bootstrap=(await stack.arun(DEPLOY / "kafka-cluster.sh", "bootstrap", env=cluster_env)).strip(),
                 replication_factor=3,
                 topic_prefix="cluster.",
@@ -262,8 +262,13 @@ async def main(skip_cluster: bool, keep: bool, cluster_only: bool = False) -> in
             await on_cluster.create_databases()
             await on_cluster.prepare()
             await on_cluster.start_services()
-            reports.append(await cluster(on_cluster, cluster_env))
-            say(reports[-1][0])
+            try:
+                reports.append(await cluster(on_cluster, cluster_env))
+                say(reports[-1][0])
+            finally:
+                if not keep:
+                    with contextlib.suppress(Exception):
+                        await on_cluster.stop_services()
     finally:
         if not keep:
             say("stopping everything the suite started")

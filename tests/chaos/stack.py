@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 
 from referee_shared.services import SERVICE_NAMES, service
-from referee_shared.settings import REPO_ROOT
+from referee_shared.settings import REPO_ROOT, ServiceSettings
 
 DEPLOY = REPO_ROOT / "deploy"
 PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
@@ -137,6 +137,8 @@ class Stack:
         """Topics (with this stack's replication factor) and the producer keys the demo uses too."""
         await self.arun(REFEREE, "infra", "topics", "create")
         await self.arun(REFEREE, "trust", "init")
+        # The install's token secret, made once before the services start (each would otherwise race to make it).
+        await asyncio.to_thread(ServiceSettings, data_dir=self.data_dir, local_mode=True)
 
     # -- services -----------------------------------------------------------------------------------------
 
