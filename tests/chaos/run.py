@@ -5,8 +5,8 @@
 Part one, on its own single broker (Kafka 19092/19093, Temporal 17233, PostgreSQL 56432, services
 18001-18005, a second instance on 18006, data in .referee-chaos/): kill -9 of each service, restarts of
 Kafka, Temporal and PostgreSQL, two instances of registration taking over each other's partitions, and
-poison. Part two, on a three-broker cluster (deploy/kafka-cluster.sh, 19192/19194/19196, data in
-.referee-cluster/): one broker killed under load, the services left alone. A table per fault: inputs sent,
+poison. Part two, on a three-broker cluster (deploy/kafka-cluster.sh, 19192/19194/19196, services 18011-18015,
+data in .referee-cluster/): one broker killed under load, the services left alone. A table per fault: inputs sent,
 lost, doubled, time to recover. Exit 1 if anything was lost or doubled or a check failed.
 """
 
