@@ -39,7 +39,7 @@ def test_a_dead_letter_that_was_not_injected_is_a_problem() -> None:
 def test_poison_not_dead_lettered_or_dead_lettered_twice_is_a_problem() -> None:
     twice = Ledger(poison=[("a", 0, 1)], dead_letters=[letter("a", 0, 1), letter("a", 0, 1)])
     missing = Ledger(poison=[("a", 0, 1)], dead_letters=[])
-    assert check_dead_letters(twice) == ["poison ('a', 0, 1) was dead-lettered 2 times"]
+    assert check_dead_letters(twice) == ["poison ('a', 0, 1) was dead-lettered 2 times by registration"]
     assert check_dead_letters(missing) == ["poison ('a', 0, 1) was not dead-lettered"]
 
 
