@@ -4,7 +4,7 @@ SHELL := bash
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 
-.PHONY: demo test down setup lint status logs
+.PHONY: demo test down setup lint status logs chaos
 
 ## demo: install what is missing, start Kafka, Temporal, PostgreSQL and the five services, play the brief's three cases
 demo: setup
@@ -27,6 +27,10 @@ setup: .venv/.synced
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen
 	@touch $@
+
+## chaos: the chaos suite on its own ports (tests/chaos/): faults under load, then nothing lost or doubled
+chaos: setup
+	.venv/bin/python -m tests.chaos.run
 
 ## lint: ruff and mypy only
 lint: setup
