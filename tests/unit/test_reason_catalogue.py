@@ -56,6 +56,8 @@ def emitted_codes(roots: tuple[str, ...] = ("services", "shared")) -> dict[str, 
         for path in sorted((REPO_ROOT / root).rglob("*.py")):
             if "migrations" in path.parts or path.name == "reasons.py":
                 continue
+            if "console" in path.parts:  # it publishes nothing: its refusals are page texts, not contract codes
+                continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
             constants = _constants(tree)
             for node, value in _code_nodes(tree):
@@ -195,8 +197,10 @@ def task_id_shapes() -> dict[str, str]:
     for path in sorted((REPO_ROOT / "services").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             value: ast.expr | None = None
-            if (isinstance(node, ast.keyword) and node.arg == "task_id") or (
-                isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "task_id" for t in node.targets)
+            names = ("task_id", "review_task_id")
+            if (isinstance(node, ast.keyword) and node.arg in names) or (
+                isinstance(node, ast.Assign)
+                and any(getattr(t, "id", getattr(t, "attr", None)) in names for t in node.targets)
             ):
                 value = node.value
             elif isinstance(node, ast.FunctionDef) and node.name == "task_id":

@@ -32,6 +32,7 @@ TASK_ID_FORMATS: dict[TaskKind, str] = {
     TaskKind.QUALIFICATION_REVIEW: "qualification-<submission_id>-L<level>",
     TaskKind.DISPUTE_REVIEW: "dispute-<dispute_id>-<n-th review>",
     TaskKind.SETTLEMENT_APPROVAL: "settlement-<deal_id>-r<revision>-l<level>",
+    TaskKind.VISIT_CLASH: "clash-<visit_id>",
 }
 """How each kind's task id is made: a business key, so the same step never opens two tasks."""
 
