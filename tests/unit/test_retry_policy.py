@@ -219,3 +219,24 @@ async def test_a_retried_record_goes_back_to_the_subscription_that_could_not_pro
     assert await target.consume_retry_record(as_read_from_retry_topic(copy, offset=0))
 
     assert seen == {reader: [41, 41] if reader == waiting else [41] for reader in seen}
+
+
+async def test_a_reader_without_a_retry_topic_dead_letters_what_it_cannot_process_yet() -> None:
+    sender = Collecting()
+    broker = KafkaBroker()
+    target = EventConsumer(
+        broker, sender, group="console", topic_prefix="", clock=SystemClock(), uses_retry_topic=False
+    )
+
+    async def waits(_event: Envelope[Any], _delivery: Delivery) -> None:
+        raise NotYet("unknown_lead: the lead is not known yet", "unknown_lead")
+
+    target.on(LEADS_SUBMITTED, waits)
+
+    assert await target.consume_record(LEADS_SUBMITTED, waits, original(envelope_json(envelope(submission()))))
+    [letter] = sender.records
+    assert letter.topic == "deadletter.console"
+    assert DeadLetter.model_validate_json(letter.value).reason_code == "unknown_lead"
+    subscribed = {topic.name for subscriber in broker.subscribers for topic in getattr(subscriber, "topics", ())}
+    assert "leads.submitted" in subscribed
+    assert "retry.console" not in subscribed

@@ -109,8 +109,12 @@ class EventConsumer:
         traced: bool = False,
         admission: Admission | None = None,
         retry: RetryPolicy | None = None,
+        uses_retry_topic: bool = True,
     ) -> None:
+        """``uses_retry_topic=False`` for a reader that has no retry topic of its own (the console): a message it
+        cannot process yet is dead-lettered at once instead."""
         self._broker = broker
+        self._uses_retry_topic = uses_retry_topic
         self._admission = admission
         self._sender = sender
         self.group = group
@@ -146,7 +150,7 @@ class EventConsumer:
         async def observe(record: ConsumerRecord[Any, Any]) -> bool:
             return await self._observed(topic, handler, record, reader=reader)
 
-        if not self._routes:
+        if not self._routes and self._uses_retry_topic:
             self._subscribe(retry_topic(self.group), self.consume_retry_record, self.group)
         self._routes[(topic.full_name(self._prefix), reader)] = (topic, handler)
         self.subscriptions.append(topic)
@@ -289,7 +293,10 @@ class EventConsumer:
         except Unprocessable as exc:
             await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp, code=exc.code)
         except NotYet as exc:
-            await self._retry_later(record, exc.reason, exc.code, stamp, reader)
+            if self._uses_retry_topic:
+                await self._retry_later(record, exc.reason, exc.code, stamp, reader)
+            else:
+                await self._dead_letter(record, exc.reason, attempts=1, code=exc.code)
         except Exception as exc:
             attempts = self._attempts.get(position, 0) + 1
             if is_outage(exc):

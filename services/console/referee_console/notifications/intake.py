@@ -89,6 +89,7 @@ class NotificationIntake:
             max_attempts=settings.consumer_max_attempts,
             concurrency=1,
             admission=verifier,
+            uses_retry_topic=False,  # the console is a reader, not a service: it has no retry topic
         )
         self.consumer.on(LEADS_DECISIONS, self.decision)
         self.consumer.on(LEADS_LOCKS, self.lock)
