@@ -33,7 +33,11 @@ from .conftest import HANGZHOU_PORTAL
 
 async def dead_letter(stack: Stack, service: str, key: str) -> DeadLetter:
     assert stack.watcher is not None
-    [seen] = await stack.watcher.wait_for(stack.topic(dead_letter_topic(service)), lambda s: s.key == key.encode())
+    # The service's own letter: a read model's second subscription to the topic (the figures) writes its own.
+    [seen] = await stack.watcher.wait_for(
+        stack.topic(dead_letter_topic(service)),
+        lambda s: s.key == key.encode() and DeadLetter.model_validate_json(s.value).consumer == service,
+    )
     return DeadLetter.model_validate_json(seen.value)
 
 

@@ -286,17 +286,17 @@ class EventConsumer:
             if self._admission is not None:
                 self._admission(topic, record.value, envelope)
         except UndecodableMessage as exc:
-            await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp, code=exc.code)
+            await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp, code=exc.code, reader=reader)
             return True
         try:
             await handler(envelope, _delivery(record) if stamp is None else _retried_delivery(record, stamp))
         except Unprocessable as exc:
-            await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp, code=exc.code)
+            await self._dead_letter(record, exc.reason, attempts=1, stamp=stamp, code=exc.code, reader=reader)
         except NotYet as exc:
             if self._uses_retry_topic:
                 await self._retry_later(record, exc.reason, exc.code, stamp, reader)
             else:
-                await self._dead_letter(record, exc.reason, attempts=1, code=exc.code)
+                await self._dead_letter(record, exc.reason, attempts=1, code=exc.code, reader=reader)
         except Exception as exc:
             attempts = self._attempts.get(position, 0) + 1
             if is_outage(exc):
@@ -310,7 +310,12 @@ class EventConsumer:
                 self._attempts.pop(position, None)
                 log.exception("giving up on %s after %d attempts", position, attempts)
                 await self._dead_letter(
-                    record, f"failed {attempts} times: {exc!r}", attempts=attempts, stamp=stamp, code="handler_failed"
+                    record,
+                    f"failed {attempts} times: {exc!r}",
+                    attempts=attempts,
+                    stamp=stamp,
+                    code="handler_failed",
+                    reader=reader,
                 )
                 return True
             self._attempts[position] = attempts
@@ -343,7 +348,9 @@ class EventConsumer:
         due = self._retry.next_attempt_at(stamp.attempts, now)
         if due is None:
             give_up = self._retry.give_up_reason(reason, stamp, now)
-            await self._dead_letter(record, give_up, attempts=stamp.attempts, stamp=stamp, code=code)
+            await self._dead_letter(
+                record, give_up, attempts=stamp.attempts, stamp=stamp, code=code, reader=stamp.source_reader
+            )
             return
         stamp = replace(stamp, not_before=due)
         log.info("%s[%d]@%d not processable yet (attempt %d): %s; retried from %s after %s",
@@ -360,15 +367,19 @@ class EventConsumer:
         attempts: int,
         stamp: RetryStamp | None = None,
         code: str = "unprocessable",
+        reader: str = "",
     ) -> None:
-        """Dead-letter ``record``; a retried one under the topic, partition and offset it first arrived at."""
+        """Dead-letter ``record``; a retried one under the topic, partition and offset it first arrived at.
+
+        A second subscription (``reader``) refusing the same record signs its letter with its own name, so the
+        service's dead-letter topic tells the two refusals apart."""
         topic, partition, offset = (
             (record.topic, record.partition, record.offset)
             if stamp is None
             else (stamp.source_topic, stamp.source_partition, stamp.source_offset)
         )
         letter = DeadLetter.of(
-            consumer=self.group,
+            consumer=f"{self.group}-{reader}" if reader else self.group,
             reason=reason,
             reason_code=code,
             failed_at=self._clock.now(),
