@@ -130,14 +130,16 @@ class FigureFold:
         lead = await store.lead_facts(facts.lead_id) if facts.lead_id else None
         customer_key = facts.customer_key or (lead.customer_key if lead else None)
         customer = await store.customer(customer_key) if customer_key else None
+        owner = (
+            Dims(customer.partner, customer.region, customer.channel, customer.rule_ref)
+            if customer is not None
+            else None
+        )
         dims = lead.dims() if lead else None
-        if dims is None and customer is not None:
-            dims = Dims(customer.partner, customer.region, customer.channel, customer.rule_ref)
-        counts = dispute_counts(facts, dims)
+        counts = dispute_counts(facts, dims if dims is not None else owner)
         save(row, facts)
-        if customer is not None and customer.disputed_at is None and facts.opened_at is not None:
+        if customer is not None and owner is not None and customer.disputed_at is None and facts.opened_at is not None:
             customer.disputed_at = facts.opened_at
-            owner = Dims(customer.partner, customer.region, customer.channel, customer.rule_ref)
             counts.append(Count(Measure.CUSTOMERS_DISPUTED, facts.opened_at, owner))
         await store.add(counts)
 
