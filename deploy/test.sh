@@ -28,4 +28,8 @@ echo "== tests"
 export REFEREE_KAFKA_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 export REFEREE_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
 export REFEREE_TEST_POSTGRES="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT"
-.venv/bin/pytest "$@"
+# Two workers by default (REFEREE_TEST_WORKERS): one process runs a whole stack of services on one core,
+# so a second process uses the second core and the waits of one overlap the work of the other. A file's
+# tests stay in one worker (--dist loadfile): a module's stack is started once. The slowest tests are
+# listed at the end, to see where the time goes.
+.venv/bin/pytest -n "${REFEREE_TEST_WORKERS:-2}" --dist loadfile --durations=25 "$@"

@@ -15,6 +15,7 @@ from referee_shared.events.compatibility import breaking_changes
 from referee_shared.events.deals import WON_DEAL_REQUIRES
 from referee_shared.events.envelope import Envelope, Payload
 from referee_shared.events.examples import example_of
+from referee_shared.events.task_details import TASK_DETAILS
 from referee_shared.events.tasks import TASK_ID_FORMATS
 from referee_shared.kafka.deadletter import DeadLetter
 from referee_shared.settings import REPO_ROOT
@@ -189,6 +190,12 @@ def reason_table() -> list[str]:
         + ".",
         "Task ids (`task.opened` `task_id`, by `kind`): "
         + "; ".join(f"{kind.value} `{shape}`" for kind, shape in TASK_ID_FORMATS.items())
+        + ".",
+        "Task details (`task.opened` and the inbox API's `details`, by `kind`; the schema's `allOf` gives types): "
+        + "; ".join(
+            f"{kind.value}: " + ", ".join(f"`{name}`" for name in model.model_fields)
+            for kind, model in TASK_DETAILS.items()
+        )
         + ".",
         "A won `deal.closed` must carry " + ", ".join(f"`{f}`" for f in WON_DEAL_REQUIRES) + " (the schema says so",
         "with `if`/`then`); settlement dead-letters a won deal without them.",

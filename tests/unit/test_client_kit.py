@@ -10,11 +10,13 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from aiokafka.errors import KafkaTimeoutError
 
 from referee_cli.docs import render_clients
 from referee_client import REASONS, SignatureRefused, Signer, Verifier, envelope_document, read_event
 from referee_client.contract import EVENTS, TOPICS, LeadDecisionEvent, LeadSubmitted, SettlementPayment
 from referee_client.events import UnreadableEvent, input_topic
+from referee_client.producer import RefereeProducer
 from referee_shared import reasons
 from referee_shared.events.catalog import decode
 from referee_shared.events.envelope import new_envelope
@@ -121,3 +123,45 @@ def test_a_reader_ignores_a_field_a_later_release_adds_and_names_an_event_it_doe
     with pytest.raises(UnreadableEvent) as unknown:
         read_event({**document, "type": "lead.teleported"})
     assert unknown.value.code == "unknown_type"
+
+
+class _FlakyKafka:
+    """Stands in for aiokafka's producer: the first ``failures`` sends time out, as a broker election would."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.sent: list[tuple[str, bytes, bytes]] = []
+
+    async def send_and_wait(self, topic: str, value: bytes, key: bytes) -> None:
+        self.sent.append((topic, value, key))
+        if len(self.sent) <= self.failures:
+            raise KafkaTimeoutError("no answer from the leader")
+
+
+async def test_a_send_that_times_out_is_sent_again_with_the_same_event_id_and_signature(trust: Path) -> None:
+    signer = Signer.from_pem("partner-portal", key_path(trust, "partner-portal"))
+    producer = RefereeProducer("127.0.0.1:1", signer, topic_prefix="t.", attempts=3, backoff_seconds=0)
+    flaky = _FlakyKafka(failures=2)
+    producer._producer = flaky  # type: ignore[assignment]
+    lead = LeadSubmitted.model_validate(submission().model_dump(mode="json"))
+
+    document = await producer.send(lead)
+
+    assert len(flaky.sent) == 3
+    assert len(set(flaky.sent)) == 1, "every attempt must carry the very same bytes"
+    topic, value, key = flaky.sent[0]
+    assert (topic, key) == (f"t.{LEADS_SUBMITTED.name}", str(lead.lead_id).encode())
+    assert json.loads(value)["event_id"] == document["event_id"]
+    raw_verifier = MessageVerifier(ProducerRegistry.load(registry_path(trust)))
+    raw_verifier(LEADS_SUBMITTED, value, decode(LEADS_SUBMITTED, value))
+
+
+async def test_a_send_that_keeps_failing_is_given_up_and_the_error_reaches_the_caller(trust: Path) -> None:
+    signer = Signer.from_pem("partner-portal", key_path(trust, "partner-portal"))
+    producer = RefereeProducer("127.0.0.1:1", signer, attempts=2, backoff_seconds=0)
+    flaky = _FlakyKafka(failures=5)
+    producer._producer = flaky  # type: ignore[assignment]
+
+    with pytest.raises(KafkaTimeoutError):
+        await producer.send(LeadSubmitted.model_validate(submission().model_dump(mode="json")))
+    assert len(flaky.sent) == 2

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 from temporalio.workflow import _Definition
 
 from referee_arbitration.workflows.dispute_escalation import DisputeEscalationWorkflow
@@ -12,7 +14,7 @@ from referee_dedup.workflows.duplicate_review import DuplicateReviewWorkflow
 from referee_qualification.workflows.review import QualificationReviewWorkflow
 from referee_registration.workflows.lead_lock import LeadLockWorkflow
 from referee_settlement.workflows.settlement import SettlementWorkflow
-from referee_shared.events.tasks import TaskDecision, TaskKind
+from referee_shared.events.tasks import TaskDecision, TaskKind, TaskOpened
 from referee_shared.tasks import ADMIN, DECIDE, DecisionRefused, OpenTask, Wording, check_decision, step_id
 from referee_shared.tasks.inbox import task_closed, task_opened
 
@@ -75,16 +77,56 @@ def test_a_step_id_is_the_same_for_the_same_step_and_differs_between_steps() -> 
     assert step_id("lock-1", "open", "ext-1") != step_id("lock-1", "close", "ext-1")
 
 
+CLASH_DETAILS = {
+    "customer_key": "c-1",
+    "contact": "王主任",
+    "visit_on": "2026-03-02",
+    "partner_id": "dealer-a",
+    "other_visits": ["v-2"],
+    "partners": ["dealer-a", "dealer-b"],
+    "rule": "medical@1 board.visit_clash_days=7",
+}
+
+
+def test_a_task_whose_details_leave_the_contract_is_refused_where_it_is_made() -> None:
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    for details in ({**CLASH_DETAILS, "price": "1200000"}, {k: v for k, v in CLASH_DETAILS.items() if k != "contact"}):
+        with pytest.raises(ValidationError):
+            task_opened(
+                task_id="clash-v-1",
+                kind=TaskKind.VISIT_CLASH,
+                title="clash",
+                role="reviewer",
+                workflow_id="wf-1",
+                choices=("acknowledge",),
+                details=details,
+                opened_at=at,
+                due_at=at,
+            )
+
+
+def test_the_task_opened_schema_gives_the_details_of_every_kind() -> None:
+    schema = TaskOpened.model_json_schema()
+    by_kind = {
+        rule["if"]["properties"]["kind"]["const"]: rule["then"]["properties"]["details"] for rule in schema["allOf"]
+    }
+    assert set(by_kind) == {kind.value for kind in TaskKind}
+    assert "contact" in by_kind["visit_clash"]["required"]
+    line = by_kind["settlement_approval"]["properties"]["lines"]["items"]
+    assert "$ref" not in json.dumps(by_kind)
+    assert "party_id" in line["properties"]
+
+
 def test_every_task_names_the_one_decide_update_and_every_task_workflow_answers_it() -> None:
     at = datetime(2026, 3, 2, tzinfo=UTC)
     opened = task_opened(
         task_id="t-1",
-        kind=TaskKind.SETTLEMENT_APPROVAL,
-        title="approve",
-        role="finance",
+        kind=TaskKind.VISIT_CLASH,
+        title="two partners visit one contact",
+        role="reviewer",
         workflow_id="wf-1",
-        choices=("approve", "reject"),
-        details={},
+        choices=("acknowledge",),
+        details=CLASH_DETAILS,
         opened_at=at,
         due_at=at,
     )

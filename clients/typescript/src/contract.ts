@@ -559,6 +559,7 @@ export interface TaskOpened {
   /** Temporal update that receives the TaskDecision */
   update_name: string;
   choices: string[];
+  /** per kind, as the allOf below says */
   details?: { [key: string]: unknown };
   due_at?: string | null;
   region?: string | null;

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from referee_shared.auth import Principal, Role, require, require_region
-from referee_shared.events.checks import MatchReason
+from referee_shared.events.checks import DedupOutcome, MatchReason
 from referee_shared.events.common import CustomerIdentity, PartyId
 from referee_shared.outbox import Transactions
+from referee_shared.reasons import statuses
 from referee_shared.regions import region_key
 from referee_shared.rules.dedup import DedupRules
 
@@ -28,7 +29,7 @@ from .usecases.bindings import CustomerNotFound, NoSliceNamed, SliceBindings
 
 class VerdictView(BaseModel):
     lead_id: UUID
-    outcome: str
+    outcome: str = Field(json_schema_extra=statuses(tuple(o.value for o in DedupOutcome), "dedup's verdict"))
     customer_key: str
     matched_customer_key: str | None
     protected_until: datetime | None

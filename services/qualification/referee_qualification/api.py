@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from referee_shared.auth import Principal, Role, require
 from referee_shared.events.qualifications import QualificationSubmitted
 from referee_shared.outbox import Transactions
+from referee_shared.reasons import QUALIFICATION_STATUSES, statuses
 from referee_shared.rules.rulebook import RuleError
 
 from .domain.certificate import SubmissionRefused
@@ -55,7 +56,7 @@ class QualificationView(BaseModel):
     valid_to: date
     scope: dict[str, Any]
     document: DocumentView
-    status: str
+    status: str = Field(json_schema_extra=statuses(QUALIFICATION_STATUSES, "where the qualification stands"))
     reason: str = Field(description="why it has its status: the reviewer's reason, the revocation, the lapse")
     decided_by: str | None
     decided_at: datetime | None
@@ -69,7 +70,7 @@ class QualificationView(BaseModel):
 class ChangeView(BaseModel):
     at: datetime
     change: str
-    status: str
+    status: str = Field(json_schema_extra=statuses(QUALIFICATION_STATUSES, "the status after the change"))
     actor: str
     reason: str
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ..timebounds import BoundedDatetime
 from .common import PartyId
@@ -37,7 +37,16 @@ TASK_ID_FORMATS: dict[TaskKind, str] = {
 """How each kind's task id is made: a business key, so the same step never opens two tasks."""
 
 
+def _details_by_kind(schema: dict[str, Any]) -> None:
+    from .task_details import details_by_kind_schema  # the details models name TaskKind, defined here
+
+    schema.update(details_by_kind_schema())
+
+
 class TaskOpened(Payload):
+    # The shape of ``details`` depends on ``kind``: the schema says which, per kind.
+    model_config = ConfigDict(json_schema_extra=_details_by_kind)
+
     event_type = "task.opened"
 
     task_id: str = Field(min_length=1, max_length=120, description="stable business key, e.g. ext-<lock>-1")
@@ -48,7 +57,7 @@ class TaskOpened(Payload):
     workflow_id: str
     update_name: str = Field(description="Temporal update that receives the TaskDecision")
     choices: list[str] = Field(min_length=1)
-    details: dict[str, Any] = Field(default_factory=dict)
+    details: dict[str, Any] = Field(default_factory=dict, description="per kind, as the allOf below says")
     due_at: BoundedDatetime | None = None
     region: str | None = None
     subject_party_ids: list[PartyId] = Field(default_factory=list)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ..events.task_details import checked_details
 from ..events.tasks import TaskClosed, TaskKind, TaskOpened, TaskReminded
 from ..outbox import Transaction
 from ..topics import TASKS_EVENTS
@@ -41,7 +42,7 @@ def task_opened(
         workflow_id=workflow_id,
         update_name=DECIDE,
         choices=list(choices),
-        details=details,
+        details=checked_details(kind, details),
         due_at=due_at,
         region=region,
         subject_party_ids=list(subject_party_ids),

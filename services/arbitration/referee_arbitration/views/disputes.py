@@ -12,13 +12,17 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from referee_shared.events.disputes import RulingOutcome
+from referee_shared.reasons import statuses
+
 from ..adapters.evidence import EvidenceBundle, Verdict, headline, is_lock_record
+from ..domain.status import DisputeStatus
 from ..store import Dispute, DisputeStepRecord, Ruling, Statement
 
 
 class DisputeSummary(BaseModel):
     dispute_id: UUID
-    status: str
+    status: str = Field(json_schema_extra=statuses(tuple(s.value for s in DisputeStatus), "where the dispute stands"))
     claimant_id: str
     respondent_ids: list[str]
     lead_id: UUID | None
@@ -28,7 +32,9 @@ class DisputeSummary(BaseModel):
     level: int | None
     due_at: datetime | None
     appeal_until: datetime | None
-    outcome: str | None
+    outcome: str | None = Field(
+        json_schema_extra=statuses((*(o.value for o in RulingOutcome), None), "the ruling, once there is one")
+    )
     opened_at: datetime
     refusal_code: str | None
     refusal_reason: str | None
@@ -57,7 +63,7 @@ class StepView(BaseModel):
 
 class RulingView(BaseModel):
     level: int
-    outcome: str
+    outcome: str = Field(json_schema_extra=statuses(tuple(o.value for o in RulingOutcome), "what the arbiter ruled"))
     reason: str
     decided_by: str
     decided_at: datetime

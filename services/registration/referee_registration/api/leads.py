@@ -17,6 +17,7 @@ from referee_shared.auth import Principal, Role, require
 from referee_shared.events.common import Attachment, GeoPoint
 from referee_shared.events.leads import ActivityKind, LeadSubmitted
 from referee_shared.outbox import Transactions
+from referee_shared.reasons import LEAD_STATUSES, statuses
 from referee_shared.timebounds import BoundedDatetime
 
 from ..domain.lifecycle import IllegalTransition, LeadStatus
@@ -32,12 +33,12 @@ PartnerCaller = Annotated[Principal, Depends(require(Role.PARTNER))]
 
 class SubmissionAccepted(BaseModel):
     lead_id: UUID
-    status: str = "submitted"
+    status: str = Field(default="submitted", json_schema_extra=statuses(("submitted",), "always submitted"))
 
 
 class TransitionView(BaseModel):
-    from_status: str | None
-    to_status: str
+    from_status: str | None = Field(json_schema_extra=statuses((*LEAD_STATUSES, None), "the status before"))
+    to_status: str = Field(json_schema_extra=statuses(LEAD_STATUSES, "the status after"))
     at: datetime
     actor: str
     reason: str
@@ -45,7 +46,7 @@ class TransitionView(BaseModel):
 
 class LeadView(BaseModel):
     lead_id: UUID
-    status: str
+    status: str = Field(json_schema_extra=statuses(LEAD_STATUSES, "where the lead stands"))
     product_line: str
     customer_name: str
     received_at: datetime

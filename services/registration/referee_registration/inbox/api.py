@@ -6,17 +6,26 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from referee_shared.auth import Principal, Role, require
+from referee_shared.events.task_details import details_by_kind_schema
+from referee_shared.events.tasks import TaskKind
+from referee_shared.reasons import TASK_CLOSING_OUTCOMES, statuses
 
 from .store import InboxTask
 from .usecases import Inbox, TaskRefused
 
 
 class TaskView(BaseModel):
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(details_by_kind_schema()))
+
     task_id: str
-    kind: str
+    kind: str = Field(
+        json_schema_extra=statuses(
+            tuple(k.value for k in TaskKind), "which flow's task; it decides the shape of details"
+        )
+    )
     title: str
     role: str
     level: int
@@ -27,8 +36,10 @@ class TaskView(BaseModel):
     opened_at: datetime
     reminded_at: datetime | None
     overdue: bool
-    status: str
-    outcome: str | None
+    status: str = Field(json_schema_extra=statuses(("open", "closed"), "open until decided, escalated or expired"))
+    outcome: str | None = Field(
+        description="one of the task's choices, or " + ", ".join(TASK_CLOSING_OUTCOMES) + "; null while open"
+    )
     decided_by: str | None
     reason: str | None
 

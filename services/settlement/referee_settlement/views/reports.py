@@ -10,10 +10,11 @@ from decimal import Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from referee_shared.events.settlements import StatementKind
+from referee_shared.reasons import PAYMENT_STATUSES, STATEMENT_STATUSES, statuses
 
 from ..domain.payments import LineStatus
 from ..domain.reconciliation import Bucket, LineRow, Reconciliation, parse_period, reconcile
@@ -29,7 +30,7 @@ class LineView(BaseModel):
     rule: str
     description: str
     reverses_line_id: UUID | None
-    payment_status: str
+    payment_status: str = Field(json_schema_extra=statuses(PAYMENT_STATUSES, "what finance reported for the line"))
     failed_attempts: int
     payment_reference: str
 
@@ -37,8 +38,8 @@ class LineView(BaseModel):
 class StatementView(BaseModel):
     statement_id: UUID
     deal_id: str
-    kind: str
-    status: str
+    kind: str = Field(json_schema_extra=statuses(tuple(k.value for k in StatementKind), "original or reversal"))
+    status: str = Field(json_schema_extra=statuses(STATEMENT_STATUSES, "where the statement stands"))
     revision: int
     currency: str
     deal_amount: Decimal
