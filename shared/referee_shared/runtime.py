@@ -25,7 +25,7 @@ from .db.engine import make_engine, make_sessions
 from .db.messaging import MessagingTables
 from .db.migrate import applied_revisions, head_revisions, upgrade_to_head
 from .kafka.broker import make_broker
-from .kafka.consumer import EventConsumer
+from .kafka.consumer import EventConsumer, GroupMembership
 from .kafka.publisher import BrokerSender
 from .kafka.retry import RetryPolicy
 from .observability import metrics
@@ -44,6 +44,15 @@ log = logging.getLogger(__name__)
 # share them between runs instead of re-importing them for every workflow it starts — that re-import was
 # several milliseconds of CPU per lock. Calls that would break determinism are still refused at run time.
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
+
+
+def group_membership(settings: ServiceSettings) -> GroupMembership:
+    static = f"{settings.topic_prefix}{settings.service_name}-{settings.instance_id}"
+    return GroupMembership(
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        instance=static if settings.kafka_static_membership else None,
+    )
 
 
 class ServiceRuntime:
@@ -87,6 +96,7 @@ class ServiceRuntime:
             traced=tracing_enabled(settings),
             admission=verifier,
             retry=RetryPolicy(settings.retry_delay_seconds, settings.retry_max_attempts),
+            membership=group_membership(settings),
         )
         self.relay = OutboxRelay(self.transactions, self.sender, poll_seconds=settings.outbox_poll_seconds)
         self.rules = RuleBook.load(settings.rules_dir)
