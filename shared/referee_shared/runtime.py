@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,7 @@ class ServiceRuntime:
         self._activities: Sequence[Callable[..., Any]] = ()
         self._worker: Worker | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._jobs: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
         self._gauges: Sequence[metrics.GaugeQuery] = ()
         self._expected_revisions: set[str] | None = None
 
@@ -123,6 +124,10 @@ class ServiceRuntime:
     def run_worker(self, workflows: Sequence[type], activities: Sequence[Callable[..., Any]]) -> None:
         """Host these workflows and activities on the service's task queue once started."""
         self._workflows, self._activities = workflows, activities
+
+    def keep_running(self, name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """A loop of the service's own (a reconciler, say), started with the runtime and cancelled when it stops."""
+        self._jobs.append((name, job))
 
     def sample_gauges(self, queries: Sequence[metrics.GaugeQuery]) -> None:
         """Publish these business figures on /metrics, read from the service's tables every few seconds."""
@@ -159,6 +164,7 @@ class ServiceRuntime:
                 )
                 self._tasks.append(asyncio.create_task(self._worker.run(), name="temporal-worker"))
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self._tasks += [asyncio.create_task(job(), name=name) for name, job in self._jobs]
         if self._gauges:
             self._tasks.append(asyncio.create_task(self._sample_gauges_forever(), name="business-gauges"))
         await self.broker.start()
