@@ -69,7 +69,11 @@ class Stack:
             TEMPORAL_PORT=str(self.ports.temporal),
             TEMPORAL_UI_PORT=str(self.ports.temporal_ui),
             TEMPORAL_HEADLESS="1",
-            SERVICE_WAIT_TIMEOUT="600",  # a loaded machine takes minutes to start a service; a dead one fails at once
+            # A loaded machine takes minutes to start a service or a broker; a dead one fails at once.
+            SERVICE_WAIT_TIMEOUT="600",
+            KAFKA_WAIT_TIMEOUT="600",
+            TEMPORAL_WAIT_TIMEOUT="600",
+            PG_WAIT_TIMEOUT="600",
             PG_PORT=str(self.ports.postgres),
             REFEREE_KAFKA_BOOTSTRAP=self.kafka_bootstrap,
             REFEREE_KAFKA_REPLICATION_FACTOR=str(self.replication_factor),
