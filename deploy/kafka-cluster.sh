@@ -184,6 +184,9 @@ case "$command" in
         [[ $# -eq 0 ]] || usage
         "$REFEREE_DEPLOY_DIR/kafka.sh" install
         lock
+        # Format every node before starting any: a started node gives up if the quorum does not form in time,
+        # and formatting is a JVM start of its own (a minute on a busy machine).
+        for node in "${NODES[@]}"; do [[ -n "$(node_pid "$node")" ]] || prepare "$node"; done
         for node in "${NODES[@]}"; do start_node "$node"; done
         # A node answers metadata only once the quorum has a leader: wait for all three after starting all.
         for node in "${NODES[@]}"; do wait_node "$node"; done

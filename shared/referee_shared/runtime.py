@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from .db.engine import make_engine, make_sessions
 from .db.messaging import MessagingTables
 from .db.migrate import applied_revisions, head_revisions, upgrade_to_head
 from .kafka.broker import make_broker
-from .kafka.consumer import EventConsumer
+from .kafka.consumer import EventConsumer, GroupMembership
 from .kafka.publisher import BrokerSender
 from .kafka.retry import RetryPolicy
 from .observability import metrics
@@ -44,6 +44,15 @@ log = logging.getLogger(__name__)
 # share them between runs instead of re-importing them for every workflow it starts — that re-import was
 # several milliseconds of CPU per lock. Calls that would break determinism are still refused at run time.
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
+
+
+def group_membership(settings: ServiceSettings) -> GroupMembership:
+    static = f"{settings.topic_prefix}{settings.service_name}-{settings.instance_id}"
+    return GroupMembership(
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        instance=static if settings.kafka_static_membership else None,
+    )
 
 
 class ServiceRuntime:
@@ -87,6 +96,7 @@ class ServiceRuntime:
             traced=tracing_enabled(settings),
             admission=verifier,
             retry=RetryPolicy(settings.retry_delay_seconds, settings.retry_max_attempts),
+            membership=group_membership(settings),
         )
         self.relay = OutboxRelay(self.transactions, self.sender, poll_seconds=settings.outbox_poll_seconds)
         self.rules = RuleBook.load(settings.rules_dir)
@@ -101,6 +111,7 @@ class ServiceRuntime:
         self._activities: Sequence[Callable[..., Any]] = ()
         self._worker: Worker | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._jobs: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
         self._gauges: Sequence[metrics.GaugeQuery] = ()
         self._expected_revisions: set[str] | None = None
 
@@ -113,6 +124,10 @@ class ServiceRuntime:
     def run_worker(self, workflows: Sequence[type], activities: Sequence[Callable[..., Any]]) -> None:
         """Host these workflows and activities on the service's task queue once started."""
         self._workflows, self._activities = workflows, activities
+
+    def keep_running(self, name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """A loop of the service's own (a reconciler, say), started with the runtime and cancelled when it stops."""
+        self._jobs.append((name, job))
 
     def sample_gauges(self, queries: Sequence[metrics.GaugeQuery]) -> None:
         """Publish these business figures on /metrics, read from the service's tables every few seconds."""
@@ -149,6 +164,7 @@ class ServiceRuntime:
                 )
                 self._tasks.append(asyncio.create_task(self._worker.run(), name="temporal-worker"))
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        self._tasks += [asyncio.create_task(job(), name=name) for name, job in self._jobs]
         if self._gauges:
             self._tasks.append(asyncio.create_task(self._sample_gauges_forever(), name="business-gauges"))
         await self.broker.start()

@@ -99,6 +99,21 @@ class ServiceSettings(BaseSettings):
     consumer_concurrency: int = Field(
         default=8, ge=1, description="partitions of one subscription processed side by side (PostgreSQL only)"
     )
+    kafka_session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1_000,
+        description="a consumer silent this long is dropped from its group and its partitions reassigned (the "
+        "broker's group.min.session.timeout.ms, 6 s by default, is the floor)",
+    )
+    kafka_heartbeat_interval_ms: int = Field(
+        default=3_000, ge=100, description="how often a consumer tells its group it is alive (below a third of it)"
+    )
+    kafka_static_membership: bool = Field(
+        default=False,
+        description="join consumer groups as a static member (KIP-345, group.instance.id = the service and its "
+        "instance id): a restarted instance takes its partitions back without a rebalance. Only where every "
+        "instance of a service has its own stable REFEREE_INSTANCE_ID: two live members with one id fence each other",
+    )
     consumer_max_attempts: int = Field(
         default=5, description="a message failing this often for reasons other than bad input is dead-lettered"
     )

@@ -56,7 +56,7 @@ async def count_effects(stack: Stack, ledger: Ledger) -> Outcome:
             await connection.close()
     for key, sent in ledger.sent.items():
         kind, _, ident = key.partition(":")
-        on_topic = len(ledger.answers.get(key, ()))
+        on_topic = ledger.times_answered(key)
         if kind == "registration":
             count = on_topic if ident in decided else 0
         elif kind == "dispute":

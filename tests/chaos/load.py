@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -86,16 +86,22 @@ class Ledger:
     """Inputs sent and answers seen, by business key."""
 
     sent: dict[str, Sent] = field(default_factory=dict)
-    answers: dict[str, set[UUID]] = field(default_factory=lambda: defaultdict(set))  # key -> distinct event ids
+    # key -> distinct (copy, event id): a dispute's step comes in one copy per audience (the claimant's is redacted)
+    answers: dict[str, set[tuple[str, UUID]]] = field(default_factory=lambda: defaultdict(set))
     first_answer_at: dict[str, float] = field(default_factory=dict)
     decisions: dict[UUID, LeadDecision] = field(default_factory=dict)
     statements: dict[str, SettlementStatement] = field(default_factory=dict)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     poison: list[tuple[str, int, int]] = field(default_factory=list)  # (topic, partition, offset)
 
-    def answer(self, key: str, event_id: UUID) -> None:
-        self.answers[key].add(event_id)
+    def answer(self, key: str, event_id: UUID, copy: str = "") -> None:
+        self.answers[key].add((copy, event_id))
         self.first_answer_at.setdefault(key, time.monotonic())
+
+    def times_answered(self, key: str) -> int:
+        """How often the input was answered: distinct events of its most answered copy (1 unless doubled)."""
+        copies = Counter(copy for copy, _ in self.answers.get(key, ()))
+        return max(copies.values(), default=0)
 
     def expecting(self, phase: str | None = None) -> list[Sent]:
         """Inputs whose answer is looked for on a topic (activities and payments are checked in the databases)."""
@@ -169,7 +175,8 @@ class Watcher:
             ledger.decisions.setdefault(payload.lead_id, payload)
             ledger.answer(f"registration:{payload.lead_id}", event.event_id)
         elif isinstance(payload, DisputeProgressed) and payload.step is DisputeStep.OPENED:
-            ledger.answer(f"dispute:{payload.dispute_id}", event.event_id)
+            audience = ",".join(sorted(payload.audience or ()))
+            ledger.answer(f"dispute:{payload.dispute_id}", event.event_id, copy=audience)
         elif isinstance(payload, SettlementStatement) and payload.kind is StatementKind.ORIGINAL:
             ledger.statements.setdefault(payload.deal_id, payload)
             ledger.answer(f"deal:{payload.deal_id}", event.event_id)

@@ -248,6 +248,9 @@ async def main(skip_cluster: bool, keep: bool, cluster_only: bool = False) -> in
             await stack.start_services()
             reports.append(await single_broker(stack))
             say(reports[-1][0])
+            if not keep and cluster_up is not None:  # the cluster part needs the CPU more than idle services
+                await stack.stop_services()
+                await stack.arun(DEPLOY / "kafka.sh", "stop")
         if cluster_up is not None:
             say("the three-broker cluster: a second set of services on it (18011-18015), same Temporal and PostgreSQL")
             await cluster_up

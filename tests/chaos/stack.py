@@ -52,6 +52,7 @@ class Stack:
     topic_prefix: str = ""
     database_prefix: str = "referee_"
     second: subprocess.Popen[bytes] | None = None
+    migrated: bool = False  # once the first start applied the migrations, restarts skip them
 
     def __post_init__(self) -> None:
         self.kafka_bootstrap = self.kafka_bootstrap or f"127.0.0.1:{self.ports.kafka}"
@@ -68,7 +69,11 @@ class Stack:
             TEMPORAL_PORT=str(self.ports.temporal),
             TEMPORAL_UI_PORT=str(self.ports.temporal_ui),
             TEMPORAL_HEADLESS="1",
-            SERVICE_WAIT_TIMEOUT="600",  # a loaded machine takes minutes to start a service; a dead one fails at once
+            # A loaded machine takes minutes to start a service or a broker; a dead one fails at once.
+            SERVICE_WAIT_TIMEOUT="600",
+            KAFKA_WAIT_TIMEOUT="600",
+            TEMPORAL_WAIT_TIMEOUT="600",
+            PG_WAIT_TIMEOUT="600",
             PG_PORT=str(self.ports.postgres),
             REFEREE_KAFKA_BOOTSTRAP=self.kafka_bootstrap,
             REFEREE_KAFKA_REPLICATION_FACTOR=str(self.replication_factor),
@@ -78,6 +83,13 @@ class Stack:
             REFEREE_MESSAGE_TRUST="true",
             REFEREE_PARTNER_REGISTRY_REQUIRED="true",
             REFEREE_LOG_JSON="true",
+            # The suite's brokers are plain (it chooses, whatever the install's default becomes).
+            REFEREE_KAFKA_AUTH="none",
+            # A killed instance is noticed in 6 s (the broker's floor), and, a static member of its groups,
+            # takes its partitions back on restart without waiting for a rebalance.
+            REFEREE_KAFKA_SESSION_TIMEOUT_MS="6000",
+            REFEREE_KAFKA_HEARTBEAT_INTERVAL_MS="1000",
+            REFEREE_KAFKA_STATIC_MEMBERSHIP="true",
             CONSOLE_PORT=str(self.ports.second_instance),  # the console is not started; keep its port ours
         )
         for name in SERVICE_NAMES:
@@ -145,6 +157,8 @@ class Stack:
     def service_env(self, name: str) -> dict[str, str]:
         env = self.env()
         env["REFEREE_DATABASE_URL"] = self.database_url(name)
+        if self.migrated:
+            env["REFEREE_MIGRATE_ON_START"] = "false"
         return env
 
     async def start_service(self, name: str) -> None:
@@ -152,6 +166,7 @@ class Stack:
 
     async def start_services(self) -> None:
         await asyncio.gather(*(self.start_service(name) for name in SERVICE_NAMES))  # a database each
+        self.migrated = True
 
     async def stop_services(self) -> None:
         await self.stop_second_instance()

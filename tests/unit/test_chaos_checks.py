@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import uuid4
 
 from referee_shared.kafka.deadletter import DeadLetter
 from tests.chaos.checks import Outcome, check_dead_letters
@@ -48,3 +49,15 @@ def test_lost_and_doubled_are_counted_per_input() -> None:
     outcome = Outcome(effects={"registration:0": 1, "registration:1": 0, "registration:2": 2})
     assert outcome.lost(sent) == 2  # one with no effect, one never seen at all
     assert outcome.doubled(sent) == 1
+
+
+def test_a_dispute_step_in_one_copy_per_audience_is_answered_once_and_a_repeated_copy_twice() -> None:
+    ledger = Ledger()
+    claimants, everyone_else, again = uuid4(), uuid4(), uuid4()
+    ledger.answer("dispute:1", claimants, copy="dealer-a")
+    ledger.answer("dispute:1", everyone_else, copy="dealer-b,referee")
+    ledger.answer("dispute:1", everyone_else, copy="dealer-b,referee")  # the same event read again
+    assert ledger.times_answered("dispute:1") == 1
+    ledger.answer("dispute:1", again, copy="dealer-a")  # a second event for the claimant: a double
+    assert ledger.times_answered("dispute:1") == 2
+    assert ledger.times_answered("dispute:2") == 0

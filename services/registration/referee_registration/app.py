@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -38,9 +39,11 @@ from .usecases import (
     RegistrationUseCases,
     SalesProgress,
 )
+from .usecases.reconcile import LockReconciler
 from .workflows.activities import LockActivities
-from .workflows.client import TemporalLockScheduler
+from .workflows.client import TemporalLockScheduler, TemporalRunningLocks
 from .workflows.lead_lock import LeadLockWorkflow
+from .workflows.models import LOCK_WORKFLOW_KIND
 from .workflows.steps import LockSteps
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -78,6 +81,16 @@ def build_runtime(
     register_dispute_handlers(runtime.consumer, DisputesHeard(tx))
     runtime.run_worker([LeadLockWorkflow], LockActivities(LockSteps(tx)).all())
     runtime.sample_gauges(GAUGES)
+    if locks is None and settings.lock_reconcile_seconds > 0:
+        prefix = settings.workflow_id(LOCK_WORKFLOW_KIND, "")
+        reconciler = LockReconciler(
+            tx,
+            scheduler,
+            TemporalRunningLocks(lambda: runtime.temporal, prefix),
+            workflow_id_prefix=prefix,
+            grace=timedelta(seconds=settings.lock_reconcile_grace_seconds),
+        )
+        runtime.keep_running("lock-reconciler", lambda: reconciler.run_forever(settings.lock_reconcile_seconds))
     return runtime, use_cases
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Protocol
 
 from .domain.protection import ExtensionRefused
 from .workflows.models import ExtensionRequest, ExtensionTicket, FollowUp, LockEnding, LockInput, TransferOrder
 
-__all__ = ["ExtensionRefused", "LockNotActive", "LockScheduler", "TransferRefused"]
+__all__ = ["ExtensionRefused", "LockNotActive", "LockScheduler", "RunningLocks", "TransferRefused"]
 
 
 class LockNotActive(Exception):
@@ -35,3 +37,11 @@ class LockScheduler(Protocol):
 
     async def transfer(self, workflow_id: str, order: TransferOrder) -> str:
         """Hand the lock to another partner; returns the new holder's lead id. TransferRefused, LockNotActive."""
+
+
+class RunningLocks(Protocol):
+    """Temporal's own list of the lock workflows running now."""
+
+    def started_before(self, moment: datetime) -> AsyncIterator[str]:
+        """The ids of the running lock workflows that started before ``moment``."""
+        ...

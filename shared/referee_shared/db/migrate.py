@@ -5,7 +5,6 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
@@ -32,6 +31,10 @@ async def upgrade_to_head(engine: AsyncEngine, script_location: Path) -> None:
 
 
 def _upgrade(connection: Connection, script_location: Path) -> None:
+    # Imported here: alembic's command layer loads every dialect's DDL (over a second of a start-up's CPU on a
+    # busy machine), needed only by a process that migrates.
+    from alembic import command
+
     config = alembic_config(script_location)
     config.attributes["connection"] = connection
     command.upgrade(config, "head")

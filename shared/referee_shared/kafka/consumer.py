@@ -85,6 +85,26 @@ class Delivery:
     """the message as received, e.g. for evidence that keeps what a producer signed"""
 
 
+@dataclass(frozen=True)
+class GroupMembership:
+    """How each subscription's consumer takes part in its group: how fast a dead member is noticed, and whether
+    it joins as a static member (``instance``, KIP-345) that takes its partitions back after a restart without
+    a rebalance."""
+
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+    instance: str | None = None
+
+    def options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "session_timeout_ms": self.session_timeout_ms,
+            "heartbeat_interval_ms": self.heartbeat_interval_ms,
+        }
+        if self.instance is not None:
+            options["group_instance_id"] = self.instance
+        return options
+
+
 Handler = Callable[[Envelope[Any], Delivery], Awaitable[None]]
 Observe = Callable[[ConsumerRecord[Any, Any]], Awaitable[bool]]
 Admission = Callable[[Topic[Any], bytes, Envelope[Any]], None]
@@ -110,10 +130,12 @@ class EventConsumer:
         admission: Admission | None = None,
         retry: RetryPolicy | None = None,
         uses_retry_topic: bool = True,
+        membership: GroupMembership | None = None,
     ) -> None:
         """``uses_retry_topic=False`` for a reader that has no retry topic of its own (the console): a message it
         cannot process yet is dead-lettered at once instead."""
         self._broker = broker
+        self._membership = membership or GroupMembership()
         self._uses_retry_topic = uses_retry_topic
         self._admission = admission
         self._sender = sender
@@ -170,6 +192,7 @@ class EventConsumer:
             max_records=self._batch_size,
             title=f"{name}:{topic.name}",
             description=topic.description,
+            **self._membership.options(),
         )(consume)
 
     async def _consume_batch(self, topic: Topic[Any], observe: Observe, msg: KafkaMessage) -> None:

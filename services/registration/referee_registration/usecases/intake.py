@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from referee_shared.events.checks import (
     DedupOutcome,
@@ -29,7 +29,7 @@ from ..partners.domain import may_register
 from ..partners.usecases import find_partner
 from ..ports import LockScheduler
 from ..store import Lead, LeadRepository, Lock
-from ..workflows.models import LOCK_WORKFLOW_KIND, LockInput
+from ..workflows.models import LOCK_WORKFLOW_KIND, LockInput, lock_id_for
 from .recording import (
     CONSUMER,
     SYSTEM_ACTOR,
@@ -201,7 +201,7 @@ class Registration:
         verdict starts the very same workflow (kept by USE_EXISTING) and writes the very same lock row."""
         rules = self._rules.get(lead.rule_set, lead.rule_version)
         lock_input = LockInput(
-            lock_id=uuid5(NAMESPACE_URL, f"referee:lock:{lead.lead_id}"),
+            lock_id=lock_id_for(lead.lead_id),
             lead_id=lead.lead_id,
             partner_id=lead.partner_id,
             customer_key=customer_key,

@@ -58,7 +58,10 @@ class SalesProgress:
             why = reason or "withdrawn by the partner"
             ending = await self._end(tx, lead, LeadStatus.WITHDRAWN, actor=actor, reason=why)
         if ending is not None:
-            await self._locks.end_lock(*ending)
+            try:
+                await self._locks.end_lock(*ending)
+            except Exception:  # the withdrawal is on record; the lock reconciler tells the workflow (reconcile.py)
+                log.warning("lead %s withdrawn; its lock workflow %s not told yet", lead_id, ending[0], exc_info=True)
         return lead
 
     async def deal_closed(self, event: Envelope[DealClosed]) -> None:

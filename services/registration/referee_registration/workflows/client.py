@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -12,8 +13,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from referee_shared.temporal import start_once
 
 from ..ports import ExtensionRefused, LockNotActive, TransferRefused
-from .lead_lock import LeadLockWorkflow
+from .lead_lock import LOCK_WORKFLOW_TYPE, LeadLockWorkflow
 from .models import ExtensionRequest, ExtensionTicket, FollowUp, LockEnding, LockInput, TransferOrder
+
+LIST_PAGE = 500
 
 
 class TemporalLockScheduler:
@@ -52,6 +55,23 @@ class TemporalLockScheduler:
 
     def _handle(self, workflow_id: str) -> WorkflowHandle[LeadLockWorkflow, str]:
         return self._client().get_workflow_handle_for(LeadLockWorkflow.run, workflow_id)
+
+
+class TemporalRunningLocks:
+    """Temporal's list of this install's running lock workflows (ids under ``id_prefix``)."""
+
+    def __init__(self, client: Callable[[], Client], id_prefix: str) -> None:
+        self._client = client
+        self._prefix = id_prefix
+
+    async def started_before(self, moment: datetime) -> AsyncIterator[str]:
+        started = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        query = (
+            f"WorkflowType = '{LOCK_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' "
+            f"AND WorkflowId STARTS_WITH '{self._prefix}' AND StartTime < '{started}'"
+        )
+        async for execution in self._client().list_workflows(query, page_size=LIST_PAGE):
+            yield execution.id
 
 
 @contextmanager

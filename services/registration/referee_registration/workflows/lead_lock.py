@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         TransferOrder,
     )
 
+LOCK_WORKFLOW_TYPE = "LeadLock"
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 WORDING = Wording(
     choice="choice {choice!r} is not one of {choices}", role="role {role!r} may not decide lock extensions"
@@ -49,7 +50,7 @@ WORDING = Wording(
 A = TypeVar("A")
 
 
-@workflow.defn(name="LeadLock")
+@workflow.defn(name=LOCK_WORKFLOW_TYPE)
 class LeadLockWorkflow:
     @workflow.init
     def __init__(self, lock: LockInput) -> None:

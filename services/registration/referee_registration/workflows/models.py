@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, Field
 
 from referee_shared.rules.protection import ProtectionRules
 
 LOCK_WORKFLOW_KIND = "lead-lock"
+
+
+def lock_id_for(lead_id: UUID) -> UUID:
+    """The lock a lead wins, and keeps through transfers: one id from the lead that first won it."""
+    return uuid5(NAMESPACE_URL, f"referee:lock:{lead_id}")
+
+
 EXTENSION_CHOICES = ("approve", "deny")
 EXTENSION_DECIDERS = ("reviewer", "admin")
 
