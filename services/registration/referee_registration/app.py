@@ -38,6 +38,9 @@ from .usecases import (
     RegistrationUseCases,
     SalesProgress,
 )
+from .whatif import api as what_if_api
+from .whatif.runs import WhatIfRuns
+from .whatif.topics import TopicHistory
 from .workflows.activities import LockActivities
 from .workflows.client import TemporalLockScheduler
 from .workflows.lead_lock import LeadLockWorkflow
@@ -92,11 +95,18 @@ def build_app(runtime: ServiceRuntime, use_cases: RegistrationUseCases) -> FastA
             inbox_api.build_router(use_cases.inbox),
             partners_api.build_router(use_cases.partners),
             figures_api.build_router(OutcomeFigures(runtime.transactions), runtime.rules, runtime.clock),
+            what_if_api.build_router(_what_if_runs(runtime), runtime.rules),
         ],
         title="Referee registration",
         description="Intake of registrations, lead lifecycle and funnel, locks, the evidence trail and the "
         "reviewers' inbox.",
     )
+
+
+def _what_if_runs(runtime: ServiceRuntime) -> WhatIfRuns:
+    settings = runtime.settings
+    assert isinstance(settings, RegistrationSettings)
+    return WhatIfRuns(TopicHistory(settings), runtime.rules, large_amount=settings.large_account_amount)
 
 
 def create_app(settings: RegistrationSettings | None = None) -> FastAPI:

@@ -194,9 +194,10 @@ class Sandbox:
         found = []
         for cell in _NEARBY_GRID.cells_within(*point, radius):
             for claim in self._nearby.get(cell, ()):
-                if claim.active and claim.lat is not None and claim.lon is not None:
-                    if distance_km(*point, claim.lat, claim.lon) <= radius:
-                        found.append(ProtectedNearby(claim.account, claim.partner_id, claim.lat, claim.lon))
+                if not claim.active or claim.lat is None or claim.lon is None:
+                    continue
+                if distance_km(*point, claim.lat, claim.lon) <= radius:
+                    found.append(ProtectedNearby(claim.account, claim.partner_id, claim.lat, claim.lon))
         return found
 
     def _decided(
@@ -211,7 +212,8 @@ class Sandbox:
             key = claim_key(target.account, target.slice)
             lock = LockOutcome(key, at, expires)
             point = request.point
-            claim = _Claim(target.account, target.slice, lead.lead_id, lead.partner_id, *(point or (None, None)), lock)
+            lat, lon = point if point is not None else (None, None)
+            claim = _Claim(target.account, target.slice, lead.lead_id, lead.partner_id, lat, lon, lock)
             self._claims.setdefault(target.account, []).append(claim)
             self._by_lead[lead.lead_id] = claim
             heapq.heappush(self._expiries, (expires, str(lead.lead_id), lead.lead_id))
@@ -222,7 +224,9 @@ class Sandbox:
             outcome.lock = lock
             return
         if decision.verdict is Verdict.POSSIBLE:
-            self._record(lead, at, rules.ref, "held", decision.code, decision.reason, explanation, decision.customer_key)
+            self._record(
+                lead, at, rules.ref, "held", decision.code, decision.reason, explanation, decision.customer_key
+            )
             return
         code = "duplicate" if decision.verdict is Verdict.DUPLICATE else decision.code
         outcome = self._record(

@@ -22,11 +22,7 @@ Progress = Callable[[int, int], None]
 
 def draft_book(book: RuleBook, draft: RuleSet, since: datetime) -> RuleBook:
     """The book with ``draft`` in force for its rule set from ``since`` on, and no other version after it."""
-    kept = [
-        r
-        for r in book.rule_sets
-        if r.id != draft.id or (r.effective_from < since and r.version < draft.version)
-    ]
+    kept = [r for r in book.rule_sets if r.id != draft.id or (r.effective_from < since and r.version < draft.version)]
     return RuleBook([*kept, draft.model_copy(update={"effective_from": since})])
 
 
