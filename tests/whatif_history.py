@@ -155,6 +155,8 @@ def medical_devices() -> History:
                 valid_from=date(2026, 1, 1),
                 valid_to=date(2027, 12, 31),
                 at=at(200),
+                rule_set="medical-devices",
+                rule_version=1,
             ),
         )
     orthopaedics = CustomerIdentity(

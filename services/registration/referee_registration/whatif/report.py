@@ -144,9 +144,10 @@ def compare(
     )
 
 
-def _decision_of(o: LeadOutcome) -> tuple[str, str, str | None]:
+def _decision_of(o: LeadOutcome) -> tuple[str, str]:
     # The reason's wording names the rule version, which always differs: the outcome and its code decide.
-    return o.outcome, o.reason_code, o.customer_key
+    # A lock that now protects another account or slice is a lock difference ("moved"), not a new decision.
+    return o.outcome, o.reason_code
 
 
 def _side(o: LeadOutcome) -> DecisionSide:
