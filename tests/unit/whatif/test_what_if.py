@@ -51,7 +51,8 @@ def test_building_materials_radius_30_to_20_km_frees_the_customer_25_km_away_and
     assert lead_id("bm-near") not in {c.lead_id for c in report.changed}
     [lock] = report.locks
     assert (lock.lead_id, lock.change, lock.before) == (lead_id("bm-farther"), "granted", None)
-    assert lock.after is not None and lock.after.ended == "won"
+    assert lock.after is not None
+    assert lock.after.ended == "won"
     assert figure(report, "refused_cross_region") == (2, 1)
     assert figure(report, "locks_granted", "dealer-shaoxing") == (0, 1)
     # 8% dealer margin of the ¥150,000 deal the dealer could not have registered under version 1
@@ -77,10 +78,13 @@ def test_medical_devices_hospital_split_into_department_slices_lets_a_second_age
     assert (change.before.outcome, change.before.reason_code) == ("rejected", "duplicate")
     assert change.before.reason.startswith("this customer is already protected until")
     assert (change.after.outcome, change.after.reason_code) == ("accepted", "first_valid_claim")
-    assert change.after.customer_key is not None and change.after.customer_key.endswith("#心内科")
+    assert change.after.customer_key is not None
+    assert change.after.customer_key.endswith("#心内科")
     ortho = [c for c in report.locks if c.lead_id == lead_id("md-ortho")]
-    assert ortho and ortho[0].change == "moved"  # the whole account's lock becomes the orthopaedics slice's
-    assert ortho[0].after is not None and ortho[0].after.customer_key.endswith("#骨科")
+    assert ortho
+    assert ortho[0].change == "moved"
+    assert ortho[0].after is not None
+    assert ortho[0].after.customer_key.endswith("#骨科")
     # 15% of the ¥450,000 cardiology deal now goes to the agent who holds that slice
     [money] = report.settlements
     assert (money.party_id, money.difference) == ("agent-b", Decimal("67500.00"))
@@ -153,7 +157,8 @@ def test_a_shorter_protection_period_shows_which_locks_expire_earlier() -> None:
     locks = {lock.lead_id: lock for lock in report.locks}
     hangzhou = locks[lead_id("bm-hangzhou")]
     assert hangzhou.change == "expires_earlier"
-    assert hangzhou.before is not None and hangzhou.after is not None
+    assert hangzhou.before is not None
+    assert hangzhou.after is not None
     assert (hangzhou.after.expires_at - hangzhou.after.starts_at).days == 30
     assert hangzhou.after.ended == "expired"
     # once it expired, the Shaoxing customers nearby are no longer within reach of a protected customer
@@ -178,11 +183,13 @@ def test_the_report_reads_in_chinese_first_with_yuan_amounts_and_exports_with_a_
     )
 
     chinese, english = text(report), text(report, "en")
-    assert "规则试算" in chinese and "结论改变的报备：1 条" in chinese
+    assert "规则试算" in chinese
+    assert "结论改变的报备：1 条" in chinese
     assert "agent-jiangsu: ¥68,400.00 → ¥14,400.00 (-¥54,000.00)" in chinese
     assert "Decisions that change: 1" in english
     csv = changed_csv(report)
     assert csv.startswith("\ufeff".encode())
-    assert "现行结论" in csv.decode("utf-8-sig") and "驳回" in csv.decode("utf-8-sig")
+    assert "现行结论" in csv.decode("utf-8-sig")
+    assert "驳回" in csv.decode("utf-8-sig")
     assert changed_xlsx(report, "en")[:2] == b"PK"
     assert yuan(Decimal("1200000")) == "¥1,200,000.00"
