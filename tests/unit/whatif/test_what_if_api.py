@@ -123,6 +123,7 @@ async def test_what_if_is_refused_to_non_admins_and_for_drafts_that_do_not_fit(h
         "/admin/rules/what-if", json={"document": radius_20().replace("building-materials", "garden")}, headers=ADMIN
     )
     too_long = await http.post("/admin/rules/what-if", json={**body, "months": 37}, headers=ADMIN)
+    future = await http.post("/admin/rules/what-if", json={**body, "until": "2099-01-01T00:00:00+08:00"}, headers=ADMIN)
     missing = await http.get("/admin/rules/what-if/6a1d2f3e-0000-4000-8000-000000000014", headers=ADMIN)
 
     assert (reviewer.status_code, anonymous.status_code) == (403, 401)
@@ -133,4 +134,6 @@ async def test_what_if_is_refused_to_non_admins_and_for_drafts_that_do_not_fit(h
     assert unknown_set.status_code == 422
     assert "no rule set 'garden' is running" in unknown_set.text
     assert too_long.status_code == 422
+    assert future.status_code == 422
+    assert "history ends now" in future.text
     assert missing.status_code == 404

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from referee_shared.auth import Principal, Role, require
 from referee_shared.rules.rulebook import RuleBook, RuleError
@@ -31,6 +31,9 @@ class WhatIfAsked(BaseModel):
     document: str | None = Field(default=None, max_length=200_000, description="a draft rule set as YAML")
     ref: str | None = Field(default=None, description="or an uploaded version, as id@version")
     months: int = Field(default=6, ge=1, le=MAX_MONTHS, description="how many months of history to replay")
+    until: AwareDatetime | None = Field(
+        default=None, description="replay up to this moment (default now); the same moment gives the same report"
+    )
 
     @model_validator(mode="after")
     def _one_draft(self) -> "WhatIfAsked":
@@ -59,7 +62,10 @@ def build_router(runs: WhatIfRuns, book: RuleBook) -> APIRouter:
     async def start(body: WhatIfAsked, principal: Admin, request: Request) -> RunState:
         draft = _draft(body, book)
         now = request.app.state.runtime.clock.now()
-        return _state(runs.start(draft, months=body.months, until=now, started_by=principal.subject))
+        if body.until is not None and body.until > now:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, ["until: history ends now; give a past moment"])
+        until = body.until or now
+        return _state(runs.start(draft, months=body.months, until=until, started_by=principal.subject))
 
     def found(run_id: UUID) -> Run:
         run = runs.get(run_id)
@@ -76,6 +82,10 @@ def build_router(runs: WhatIfRuns, book: RuleBook) -> APIRouter:
     @router.get("/{run_id}", summary="A run's progress, and its report once done")
     async def state(run_id: UUID, _principal: Admin) -> RunState:
         return _state(found(run_id))
+
+    @router.get("/{run_id}/report.json", response_class=Response, summary="The report alone, as JSON")
+    async def as_json(run_id: UUID, _principal: Admin) -> Response:
+        return Response(finished(run_id).model_dump_json().encode(), media_type="application/json")
 
     @router.get("/{run_id}/report.txt", response_class=PlainTextResponse, summary="The report as text")
     async def as_text(run_id: UUID, _principal: Admin, lang: Language = "zh_CN") -> str:
