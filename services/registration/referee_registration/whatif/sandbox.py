@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -21,7 +21,7 @@ from referee_dedup.domain.decision import decide
 from referee_dedup.domain.geo import Grid, distance_km
 from referee_dedup.domain.index import CustomerIndex
 from referee_dedup.domain.matching import Thresholds, find_matches
-from referee_dedup.domain.profile import profile
+from referee_dedup.domain.profile import Profile, profile
 from referee_dedup.domain.slices import claim_key
 from referee_dedup.domain.territory import ProtectedNearby
 from referee_dedup.index_sync import record_of
@@ -126,8 +126,9 @@ class _Claim:
 class Sandbox:
     """One replay's world: the customers it learnt, the claims it holds, the partners' qualifications."""
 
-    def __init__(self, book: RuleBook) -> None:
+    def __init__(self, book: RuleBook, profiles: dict[UUID, Profile] | None = None) -> None:
         self._book = book
+        self._profiles = {} if profiles is None else profiles  # normalised customers, shared by replays of one history
         self._index = CustomerIndex()
         self._claims: dict[str, list[_Claim]] = {}  # account -> claims on it (or its slices)
         self._by_lead: dict[UUID, _Claim] = {}
@@ -172,9 +173,15 @@ class Sandbox:
         if not verdict.qualified:
             self._record(lead, at, rules.ref, "rejected", verdict.reason_code, verdict.reason)
             return
-        request = _claim_request(lead, at)
+        request = _claim_request(lead, at, self._profile(lead))
         decision = decide(request, self._known(request, rules), rules)
         self._decided(lead, at, rules, request, decision)
+
+    def _profile(self, lead: LeadSubmitted) -> Profile:
+        found = self._profiles.get(lead.lead_id)
+        if found is None:
+            found = self._profiles[lead.lead_id] = profile(record_of(f"lead-{lead.lead_id}", lead.customer))
+        return found
 
     def _known(self, request: ClaimRequest, rules: RuleSet) -> Known:
         thresholds = Thresholds(rules.dedup.duplicate_threshold, rules.dedup.possible_threshold)
@@ -207,7 +214,7 @@ class Sandbox:
         if decision.verdict is Verdict.UNIQUE and decision.claim is not None:
             target = decision.claim
             if target.new:
-                self._index.add(profile(record_of(target.account, lead.customer)))
+                self._index.add(replace(request.customer, key=target.account))
             expires = at + timedelta(days=rules.protection.period_days)
             key = claim_key(target.account, target.slice)
             lock = LockOutcome(key, at, expires)
@@ -339,9 +346,16 @@ class Sandbox:
         )
 
 
-def replay(history: History, book: RuleBook, until: datetime, progress: Progress | None = None) -> Replay:
-    """Every registration, lock and won deal of ``history`` decided under ``book``, in memory."""
-    return Sandbox(book).run(history, until, progress)
+def replay(
+    history: History,
+    book: RuleBook,
+    until: datetime,
+    progress: Progress | None = None,
+    profiles: dict[UUID, Profile] | None = None,
+) -> Replay:
+    """Every registration, lock and won deal of ``history`` decided under ``book``, in memory; ``profiles``
+    keeps each customer's normalisation for another replay of the same history (it does not depend on rules)."""
+    return Sandbox(book, profiles).run(history, until, progress)
 
 
 def _follow_up(rules: RuleSet, kind: str, at: datetime, lock: LockOutcome) -> datetime | None:
@@ -350,7 +364,7 @@ def _follow_up(rules: RuleSet, kind: str, at: datetime, lock: LockOutcome) -> da
     )
 
 
-def _claim_request(lead: LeadSubmitted, at: datetime) -> ClaimRequest:
+def _claim_request(lead: LeadSubmitted, at: datetime, customer: Profile) -> ClaimRequest:
     identity = lead.customer
     return ClaimRequest(
         lead_id=lead.lead_id,
@@ -359,7 +373,7 @@ def _claim_request(lead: LeadSubmitted, at: datetime) -> ClaimRequest:
         amount=lead.estimated_amount,
         name=identity.name,
         department=identity.department,
-        customer=profile(record_of(f"lead-{lead.lead_id}", identity)),
+        customer=customer,
         written=identity.model_dump(mode="json", exclude_none=True),
         new_customer_key=f"cust-{lead.lead_id}",  # the sandbox's own, stable key (the live one is random)
         received_at=at,

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from uuid import UUID
 
+from referee_dedup.domain.profile import Profile
 from referee_shared.rules.rulebook import RuleBook
 from referee_shared.rules.ruleset import RuleSet
 
@@ -47,8 +49,9 @@ def what_if(
         if progress is not None:
             progress(min(done, total), total)
 
-    before = replay(history, book, until, step)
-    after = replay(history, draft_book(book, draft, since), until, step)
+    profiles: dict[UUID, Profile] = {}  # the second replay reuses the first one's normalised customers
+    before = replay(history, book, until, step, profiles)
+    after = replay(history, draft_book(book, draft, since), until, step, profiles)
     if progress is not None:
         progress(total, total)
     replaced = sorted(
