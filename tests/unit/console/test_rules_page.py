@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from referee_console.app import create_app
 from referee_console.settings import ConsoleSettings
 
-VERSIONS = [
+VERSIONS: list[dict[str, Any]] = [
     {
         "ref": "building-materials@1",
         "title": "Building materials (建材) — regional dealers",
