@@ -74,6 +74,8 @@ def _by_rule_set(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         listed.sort(key=lambda v: int(v["ref"].partition("@")[2]), reverse=True)
         started = [v for v in listed if datetime.fromisoformat(v["effective_from"]) <= now]
         in_force = started[0]["ref"] if started else None
+        for v in listed:
+            v["state"] = "in_force" if v["ref"] == in_force else "replaced" if v in started else "scheduled"
         found.append({"id": rule_set, "title": listed[0]["title"], "versions": listed, "in_force": in_force})
     return found
 
