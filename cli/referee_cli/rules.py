@@ -1,11 +1,14 @@
 """``referee rules``: rule set versions uploaded while the system runs (through any service's API, which
-validates them against the rule schema and publishes them to every instance)."""
+validates them against the rule schema and publishes them to every instance), and what-if: a draft tried
+on the last months of history (through registration's API) before it is uploaded or takes effect."""
 
 from __future__ import annotations
 
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -52,3 +55,54 @@ def versions(url: Annotated[str, typer.Option(help="any Referee service")] = DEF
     for version in answer.json():
         who = f"{version['uploaded_by']}: {version['reason']}" if version["uploaded_by"] else "rule file"
         typer.echo(f"{version['ref']:<28} from {version['effective_from']}  ({who})")
+
+
+@app.command("what-if")
+def what_if(
+    version: Annotated[str, typer.Option(help="a draft file like rules/*.yaml, or an uploaded version id@version")],
+    months: Annotated[int, typer.Option(min=1, max=36, help="how many months of history to replay")] = 6,
+    lang: Annotated[str, typer.Option(help="zh_CN (default) or en")] = "zh_CN",
+    csv: Annotated[Path | None, typer.Option(help="also save the changed decisions as CSV (UTF-8 with BOM)")] = None,
+    xlsx: Annotated[Path | None, typer.Option(help="also save the changed decisions as xlsx")] = None,
+    by: Annotated[str, typer.Option(help="who runs it")] = "channel-manager-cli",
+    url: Annotated[str, typer.Option(help="the registration service")] = DEFAULT_URL,
+) -> None:
+    """Try a draft rule set version on the last N months: which decisions, locks, figures and settlement
+    amounts would differ. Nothing in the running system changes."""
+    draft = Path(version)
+    body: dict[str, object] = {"months": months}
+    if draft.is_file():
+        body["document"] = draft.read_text(encoding="utf-8")
+    else:
+        body["ref"] = version
+    with _client(url, by) as client:
+        started = client.post("/admin/rules/what-if", json=body)
+        if started.status_code != 202:
+            detail = started.json().get("detail", started.text) if started.content else started.reason_phrase
+            for problem in detail if isinstance(detail, list) else [detail]:
+                typer.echo(f"refused: {problem}", err=True)
+            raise typer.Exit(1)
+        run = f"/admin/rules/what-if/{started.json()['run_id']}"
+        state = _follow(client, run)
+        if state["stage"] != "done":
+            typer.echo(f"what-if failed: {state['error']}", err=True)
+            raise typer.Exit(1)
+        typer.echo(client.get(f"{run}/report.txt", params={"lang": lang}).text, nl=False)
+        for path, kind in ((csv, "csv"), (xlsx, "xlsx")):
+            if path is not None:
+                path.write_bytes(client.get(f"{run}/changes.{kind}", params={"lang": lang}).content)
+                typer.echo(f"saved {path}", err=True)
+
+
+def _follow(client: httpx.Client, run: str) -> dict[str, Any]:
+    """Poll the run, drawing its progress on stderr, until it is done or failed."""
+    with typer.progressbar(length=1000, label="what-if", file=sys.stderr) as bar:
+        shown = 0
+        while True:
+            state: dict[str, Any] = client.get(run).json()
+            reached = int(state["progress"] * 1000)
+            bar.update(reached - shown)
+            shown = reached
+            if state["stage"] in ("done", "failed"):
+                return state
+            time.sleep(0.3)

@@ -142,7 +142,7 @@ async def test_a_send_that_times_out_is_sent_again_with_the_same_event_id_and_si
     signer = Signer.from_pem("partner-portal", key_path(trust, "partner-portal"))
     producer = RefereeProducer("127.0.0.1:1", signer, topic_prefix="t.", attempts=3, backoff_seconds=0)
     flaky = _FlakyKafka(failures=2)
-    producer._producer = flaky  # type: ignore[assignment]
+    producer._producer = flaky
     lead = LeadSubmitted.model_validate(submission().model_dump(mode="json"))
 
     document = await producer.send(lead)
@@ -160,7 +160,7 @@ async def test_a_send_that_keeps_failing_is_given_up_and_the_error_reaches_the_c
     signer = Signer.from_pem("partner-portal", key_path(trust, "partner-portal"))
     producer = RefereeProducer("127.0.0.1:1", signer, attempts=2, backoff_seconds=0)
     flaky = _FlakyKafka(failures=5)
-    producer._producer = flaky  # type: ignore[assignment]
+    producer._producer = flaky
 
     with pytest.raises(KafkaTimeoutError):
         await producer.send(LeadSubmitted.model_validate(submission().model_dump(mode="json")))

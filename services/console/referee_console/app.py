@@ -26,7 +26,7 @@ from .clients import ServiceRefused, Services
 from .demo_users import ensure_demo_users
 from .i18n import load_catalogues
 from .notifications.centre import NotificationCentre
-from .pages import arbiter, auth, board, finance, manager, notifications, outcomes, partner, partner_more, staff
+from .pages import arbiter, auth, board, finance, manager, notifications, outcomes, partner, partner_more, rules, staff
 from .sessions import SessionSigner
 from .settings import ConsoleSettings
 from .users import Base, Users
@@ -72,7 +72,19 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app.state.console = state
     app.state.notifications = centre
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, partner, staff, arbiter, finance, manager, board, outcomes, notifications, partner_more):
+    for module in (
+        auth,
+        partner,
+        staff,
+        arbiter,
+        finance,
+        manager,
+        board,
+        outcomes,
+        notifications,
+        partner_more,
+        rules,
+    ):
         app.include_router(module.router)
     _probes(app)
     _errors(app)

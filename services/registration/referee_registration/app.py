@@ -40,6 +40,9 @@ from .usecases import (
     SalesProgress,
 )
 from .usecases.reconcile import LockReconciler
+from .whatif import api as what_if_api
+from .whatif.runs import HistorySource, WhatIfRuns
+from .whatif.topics import TopicHistory
 from .workflows.activities import LockActivities
 from .workflows.client import TemporalLockScheduler, TemporalRunningLocks
 from .workflows.lead_lock import LeadLockWorkflow
@@ -94,8 +97,11 @@ def build_runtime(
     return runtime, use_cases
 
 
-def build_app(runtime: ServiceRuntime, use_cases: RegistrationUseCases) -> FastAPI:
-    """The HTTP face of a wired service (its lifespan starts and stops the runtime)."""
+def build_app(
+    runtime: ServiceRuntime, use_cases: RegistrationUseCases, *, what_if_history: HistorySource | None = None
+) -> FastAPI:
+    """The HTTP face of a wired service (its lifespan starts and stops the runtime); what-if reads the
+    topics unless a test passes a history of its own."""
     return build_http_app(
         runtime,
         [
@@ -105,11 +111,19 @@ def build_app(runtime: ServiceRuntime, use_cases: RegistrationUseCases) -> FastA
             inbox_api.build_router(use_cases.inbox),
             partners_api.build_router(use_cases.partners),
             figures_api.build_router(OutcomeFigures(runtime.transactions), runtime.rules, runtime.clock),
+            what_if_api.build_router(_what_if_runs(runtime, what_if_history), runtime.rules),
         ],
         title="Referee registration",
         description="Intake of registrations, lead lifecycle and funnel, locks, the evidence trail and the "
         "reviewers' inbox.",
     )
+
+
+def _what_if_runs(runtime: ServiceRuntime, history: HistorySource | None) -> WhatIfRuns:
+    settings = runtime.settings
+    assert isinstance(settings, RegistrationSettings)
+    source = history or TopicHistory(settings)
+    return WhatIfRuns(source, runtime.rules, large_amount=settings.large_account_amount)
 
 
 def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
