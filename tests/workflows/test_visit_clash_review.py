@@ -40,7 +40,15 @@ def clash() -> ClashReviewInput:
     return ClashReviewInput(
         task_id=f"clash-{uuid.uuid4()}",
         title="浙江省人民医院: 设备科 李科长 被多家伙伴在 7 天内重复拜访",
-        details={"contact": "设备科 李科长"},
+        details={
+            "customer_key": "c-zj-people",
+            "contact": "设备科 李科长",
+            "visit_on": "2026-03-02",
+            "partner_id": "agent-ortho",
+            "other_visits": ["v-1"],
+            "partners": ["agent-cardio", "agent-ortho"],
+            "rule": "medical-devices@1 board.visit_clash_days=7",
+        },
         region="浙江/杭州",
         subject_party_ids=["agent-cardio", "agent-ortho"],
         deadline_hours=72,

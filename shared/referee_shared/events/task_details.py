@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .qualifications import QualificationScope
 from .tasks import TaskKind
 
 
@@ -53,7 +54,7 @@ class DuplicateReviewDetails(_Details):
 class QualificationDocument(_Details):
     name: str
     sha256: str
-    media_type: str
+    media_type: str | None
 
 
 class EarlierSubmission(_Details):
@@ -61,7 +62,7 @@ class EarlierSubmission(_Details):
     certificate_number: str
     status: str
     valid_to: str
-    reason: str | None
+    reason: str
 
 
 class EscalatedFrom(_Details):
@@ -78,11 +79,11 @@ class QualificationReviewDetails(_Details):
     issuer: str
     valid_from: str
     valid_to: str
-    scope: str | None
+    scope: QualificationScope
     document: QualificationDocument
     submitted_at: str
     rule_set: str
-    rule_version: str
+    rule_version: int
     earlier_submissions: list[EarlierSubmission]
     escalated_from: EscalatedFrom | None = Field(default=None, description="HQ level: the regional task it came from")
 
