@@ -27,10 +27,13 @@ from .demo_users import ensure_demo_users
 from .i18n import load_catalogues
 from .notifications.centre import NotificationCentre
 from .pages import arbiter, auth, board, finance, manager, notifications, outcomes, partner, partner_more, staff
+from .pages.more import third_round_routers
+from .photos import Photos
 from .sessions import SessionSigner
 from .settings import ConsoleSettings
 from .users import Base, Users
-from .web import Console, SignInRequired, optional_user, render
+from .reasons import refusal_text
+from .web import Console, SignInRequired, language, optional_user, render
 
 STATIC = Path(__file__).parent / "static"
 
@@ -72,8 +75,11 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app.state.console = state
     app.state.notifications = centre
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.photos = Photos(settings.data_dir / "photos", sessions, settings.photo_max_bytes)
     for module in (auth, partner, staff, arbiter, finance, manager, board, outcomes, notifications, partner_more):
         app.include_router(module.router)
+    for router in third_round_routers():
+        app.include_router(router)
     _probes(app)
     _errors(app)
     app.add_middleware(SameOriginPosts)
@@ -138,7 +144,8 @@ def _errors(app: FastAPI) -> None:
     async def refused(request: Request, exc: ServiceRefused) -> HTMLResponse:
         user = await optional_user(request)
         code = exc.status if exc.status in (403, 404, 409, 422) else 502
-        return render(request, "error.html", user, status_code=code, status=exc.status, detail=exc.detail)
+        detail = refusal_text(exc.detail, language(request))  # a known reason in the reader's language
+        return render(request, "error.html", user, status_code=code, status=exc.status, detail=detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:

@@ -53,3 +53,9 @@ class ConsoleSettings(ServiceSettings):
     webhook_allow_private: bool = Field(
         default=False, description="let partners aim webhooks at private or loopback addresses (tests, closed networks)"
     )
+
+    # Photos of follow-ups (photos.py), kept under <data_dir>/photos by their SHA-256.
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="the largest photo a partner may upload")
+    hints_per_minute: int = Field(
+        default=20, ge=1, description="protection hints a partner user may ask for per minute (each asks dedup)"
+    )
