@@ -29,10 +29,10 @@ from .notifications.centre import NotificationCentre
 from .pages import arbiter, auth, board, finance, manager, notifications, outcomes, partner, partner_more, staff
 from .pages.more import third_round_routers
 from .photos import Photos
+from .reasons import refusal_text
 from .sessions import SessionSigner
 from .settings import ConsoleSettings
 from .users import Base, Users
-from .reasons import refusal_text
 from .web import Console, SignInRequired, language, optional_user, render
 
 STATIC = Path(__file__).parent / "static"

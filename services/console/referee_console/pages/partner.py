@@ -17,9 +17,9 @@ from referee_shared.rules.rulebook import RuleBook, RuleError
 from ..clients import ServiceRefused
 from ..labels import ACTIVITIES, PENDING
 from ..photos import NotAPhoto, photos
+from ..reasons import refusal_text
 from ..roles import ConsoleRole
 from ..users import User
-from ..reasons import refusal_text
 from ..web import allowed, console, language, render
 
 router = APIRouter(prefix="/partner")
