@@ -136,3 +136,12 @@ SETTLEMENT_STATES = {
     "pending": N_("Pending"),
     "failed": N_("Failed"),
 }
+
+ROLES = {
+    "partner": N_("Partner user"),
+    "reviewer": N_("Reviewer"),
+    "arbiter": N_("Arbiter"),
+    "finance": N_("Finance"),
+    "channel_manager": N_("Channel manager"),
+    "admin": N_("Administrator"),
+}

@@ -28,6 +28,7 @@ from .users import User, Users
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.globals["task_title"] = task_title
 TEMPLATES.env.globals["reason_text"] = reason_text
+TEMPLATES.env.globals["role_label"] = lambda code: labels.label(labels.ROLES, code)
 TEMPLATES.env.globals["settlement_label"] = lambda code: labels.label(labels.SETTLEMENT_STATES, code)
 
 
