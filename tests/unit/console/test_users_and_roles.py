@@ -38,7 +38,8 @@ def test_the_admin_creates_a_reviewer_with_regions_and_disables_a_user_who_then_
         assert sign_in(client, "admin") == 303
         page = client.get("/admin/users")
         assert page.status_code == 200
-        assert "渠道经理" in page.text and "hangzhou" in page.text
+        assert "渠道经理" in page.text
+        assert "hangzhou" in page.text
         created = client.post("/admin/users", data=NEW_REVIEWER, follow_redirects=False)
         assert created.status_code == 303
         row = client.get("/admin/users").text.split('data-username="reviewer-js"', 1)[1].split("</tr>", 1)[0]
