@@ -13,7 +13,7 @@ import zlib
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import FilePayload, Locator, Page, expect
 
 from referee_shared.auth import Role
 from referee_shared.events.common import Channel
@@ -174,7 +174,7 @@ async def test_case_1_building_materials_the_neighbouring_dealer_is_refused_disp
     await page.get_by_label("内容").fill("到店拜访采购经理，现场勘察展厅")
     await page.locator("select[name=kind]").select_option("check_in")
     await page.get_by_label("照片").set_input_files(
-        files=[{"name": "IMG_0001.PNG", "mimeType": "image/png", "buffer": PHOTO}]
+        files=[FilePayload(name="IMG_0001.PNG", mimeType="image/png", buffer=PHOTO)]
     )
     await page.get_by_role("button", name="使用我的位置").click()
     await expect(page.locator("output.located")).to_have_text("已添加位置")

@@ -26,6 +26,7 @@ from .clients import ServiceRefused, Services
 from .demo_users import ensure_demo_users
 from .i18n import load_catalogues
 from .notifications.centre import NotificationCentre
+from .oidc import CompanySignIn
 from .pages import arbiter, auth, board, finance, manager, notifications, outcomes, partner, partner_more, staff
 from .pages.more import third_round_routers
 from .photos import Photos
@@ -38,7 +39,11 @@ from .web import Console, SignInRequired, language, optional_user, render
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+def create_app(
+    settings: ConsoleSettings | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    oidc_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
     settings = settings or ConsoleSettings()
     database_url = settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'services' / 'console.db'}"
     engine = create_async_engine(database_url)
@@ -76,6 +81,7 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app.state.notifications = centre
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.photos = Photos(settings.data_dir / "photos", sessions, settings.photo_max_bytes)
+    app.state.company_sign_in = CompanySignIn(settings, oidc_transport)
     for module in (auth, partner, staff, arbiter, finance, manager, board, outcomes, notifications, partner_more):
         app.include_router(module.router)
     for router in third_round_routers():

@@ -59,3 +59,13 @@ class ConsoleSettings(ServiceSettings):
     hints_per_minute: int = Field(
         default=20, ge=1, description="protection hints a partner user may ask for per minute (each asks dedup)"
     )
+
+    # Sign-in through a company's OpenID Connect provider (oidc.py); empty issuer: local passwords only.
+    oidc_issuer: str = Field(default="", description="the provider's issuer URL; its discovery document is read")
+    oidc_client_id: str = "referee-console"
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    oidc_username_claim: str = Field(
+        default="preferred_username", description="the ID token claim that names the console user"
+    )
+    oidc_redirect_url: str = Field(default="", description="default: <public_url>/login/oidc/callback")

@@ -20,7 +20,8 @@ def console(tmp_path: Path) -> TestClient:
 def sign_in(client: TestClient, username: str, password: str = "referee") -> int:
     client.cookies.clear()
     answer = client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
-    return answer.status_code
+    status: int = answer.status_code
+    return status
 
 
 NEW_REVIEWER = {

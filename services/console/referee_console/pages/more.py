@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import admin_users, partner_open_dispute, partner_photos
+from . import admin_users, company_sign_in, partner_open_dispute, partner_photos
 
 
 def third_round_routers() -> list[APIRouter]:
-    return [partner_photos.router, partner_open_dispute.router, admin_users.router]
+    return [partner_photos.router, partner_open_dispute.router, admin_users.router, company_sign_in.router]
