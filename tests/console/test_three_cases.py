@@ -204,7 +204,7 @@ async def test_case_1_building_materials_the_neighbouring_dealer_is_refused_disp
     await expect(page.get_by_role("heading", name="证据链")).to_be_visible()
     photo = page.locator("a.photo img")  # the check-in's photo, opened from the console's store by its hash
     await expect(photo).to_have_count(1)
-    assert await photo.evaluate("img => img.complete && img.naturalWidth") == 48
+    assert await photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 48
     await page.get_by_label("维持").check()
     await page.get_by_label("理由").fill("杭州经销商的报备与现场拜访记录均早于申请方，且客户位于其区域，维持原保护。")
     await page.get_by_role("button", name="裁决", exact=True).click()
