@@ -147,6 +147,8 @@ async def partner_sees_its_line_paid(page: Page, console_url: str, username: str
 
 
 def size_of(page: Page) -> str:
+    # A busy two-core machine: opening a dispute gathers the evidence from two services before it answers.
+    page.set_default_timeout(120_000)
     viewport = page.viewport_size
     return "phone" if viewport and viewport["width"] < 600 else "desktop"
 
