@@ -20,7 +20,7 @@ app = typer.Typer(help="API tokens.", no_args_is_help=True)
 @app.command("issue")
 def issue(
     subject: Annotated[str, typer.Argument(help="who the token is for, e.g. a user or system name")],
-    role: Annotated[Role, typer.Option(help="partner, reviewer, arbiter, finance or admin")],
+    role: Annotated[Role, typer.Option(help="partner, reviewer, arbiter, finance, admin or channel_manager")],
     partner: Annotated[str | None, typer.Option(help="the partner a partner token acts for")] = None,
     region: Annotated[list[str] | None, typer.Option(help="regions a reviewer covers (repeatable)")] = None,
     hours: Annotated[int, typer.Option(help="validity in hours (at most REFEREE_AUTH_MAX_TOKEN_HOURS)")] = 12,

@@ -32,6 +32,7 @@ class Role(StrEnum):
     ARBITER = "arbiter"
     FINANCE = "finance"
     ADMIN = "admin"
+    CHANNEL_MANAGER = "channel_manager"  # reads figures, the funnel and the board; changes nothing
 
 
 class Principal(BaseModel):

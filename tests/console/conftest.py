@@ -131,10 +131,12 @@ async def console_url(
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    for _ in range(200):  # uvicorn offers no event for "listening"; its flag is polled
-        if server.started:
+    for _ in range(3000):  # uvicorn offers no event for "listening"; its flag is polled (slow on a busy machine)
+        if server.started or task.done():
             break
         await asyncio.sleep(0.05)
+    if not server.started:
+        raise RuntimeError("the console did not start") from (task.exception() if task.done() else None)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     await task

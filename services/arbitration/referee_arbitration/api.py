@@ -64,6 +64,7 @@ Anyone = Annotated[Principal, Depends(require(Role.PARTNER, Role.REVIEWER, Role.
 Opener = Annotated[Principal, Depends(require(Role.PARTNER, Role.ARBITER))]
 Party = Annotated[Principal, Depends(require(Role.PARTNER))]
 Staff = Annotated[Principal, Depends(require(Role.REVIEWER, Role.ARBITER))]
+FigureReader = Annotated[Principal, Depends(require(Role.REVIEWER, Role.ARBITER, Role.CHANNEL_MANAGER))]
 
 
 def build_router(opening: Opening, participation: Participation, case_files: CaseFiles) -> APIRouter:
@@ -96,7 +97,7 @@ def build_router(opening: Opening, participation: Participation, case_files: Cas
 
     @router.get("/figures", summary="Disputes opened, resolved, escalated, time to ruling and conflict rate")
     async def dispute_figures(
-        _principal: Staff,
+        _principal: FigureReader,
         period: Period = Period.MONTH,
         since: BoundedDate | None = None,
         until: BoundedDate | None = None,

@@ -26,16 +26,24 @@ from .clients import ServiceRefused, Services
 from .demo_users import ensure_demo_users
 from .i18n import load_catalogues
 from .notifications.centre import NotificationCentre
+from .oidc import CompanySignIn
 from .pages import arbiter, auth, board, finance, manager, notifications, outcomes, partner, partner_more, rules, staff
+from .pages.more import third_round_routers
+from .photos import Photos
+from .reasons import refusal_text
 from .sessions import SessionSigner
 from .settings import ConsoleSettings
 from .users import Base, Users
-from .web import Console, SignInRequired, optional_user, render
+from .web import Console, SignInRequired, language, optional_user, render
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+def create_app(
+    settings: ConsoleSettings | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    oidc_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
     settings = settings or ConsoleSettings()
     database_url = settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'services' / 'console.db'}"
     engine = create_async_engine(database_url)
@@ -72,6 +80,8 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
     app.state.console = state
     app.state.notifications = centre
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.photos = Photos(settings.data_dir / "photos", sessions, settings.photo_max_bytes)
+    app.state.company_sign_in = CompanySignIn(settings, oidc_transport)
     for module in (
         auth,
         partner,
@@ -86,6 +96,8 @@ def create_app(settings: ConsoleSettings | None = None, transport: httpx.AsyncBa
         rules,
     ):
         app.include_router(module.router)
+    for router in third_round_routers():
+        app.include_router(router)
     _probes(app)
     _errors(app)
     app.add_middleware(SameOriginPosts)
@@ -150,7 +162,8 @@ def _errors(app: FastAPI) -> None:
     async def refused(request: Request, exc: ServiceRefused) -> HTMLResponse:
         user = await optional_user(request)
         code = exc.status if exc.status in (403, 404, 409, 422) else 502
-        return render(request, "error.html", user, status_code=code, status=exc.status, detail=exc.detail)
+        detail = refusal_text(exc.detail, language(request))  # a known reason in the reader's language
+        return render(request, "error.html", user, status_code=code, status=exc.status, detail=detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:

@@ -121,3 +121,27 @@ DISPUTE_STEPS = {
     "appealed": N_("Appealed"),
     "appeal_window_closed": N_("Ruling final"),
 }
+
+# Settlement's states of a deal and of a statement, and a statement's kind, for finance's deal page.
+SETTLEMENT_STATES = {
+    "draft": N_("Draft"),
+    "awaiting_approval": N_("Awaiting approval"),
+    "rejected": N_("Rejected"),
+    "withdrawn": N_("Withdrawn"),
+    "issued": N_("Issued"),
+    "reversed": N_("Reversed"),
+    "original": N_("Settlement statement"),
+    "reversal": N_("Reversal"),
+    "paid": N_("Paid"),
+    "pending": N_("Pending"),
+    "failed": N_("Failed"),
+}
+
+ROLES = {
+    "partner": N_("Partner user"),
+    "reviewer": N_("Reviewer"),
+    "arbiter": N_("Arbiter"),
+    "finance": N_("Finance"),
+    "channel_manager": N_("Channel manager"),
+    "admin": N_("Administrator"),
+}

@@ -16,14 +16,14 @@ class ConsoleRole(StrEnum):
     ADMIN = "admin"
 
 
-# A channel manager reads figures across partners, which only the admin service role may do; the console
-# offers that person read-only pages, so the wider token never reaches a page that writes.
+# A channel manager has a service role of its own: it reads the funnel, the figures and the board, and the
+# services refuse it everything else.
 SERVICE_ROLE: dict[ConsoleRole, Role] = {
     ConsoleRole.PARTNER: Role.PARTNER,
     ConsoleRole.REVIEWER: Role.REVIEWER,
     ConsoleRole.ARBITER: Role.ARBITER,
     ConsoleRole.FINANCE: Role.FINANCE,
-    ConsoleRole.CHANNEL_MANAGER: Role.ADMIN,
+    ConsoleRole.CHANNEL_MANAGER: Role.CHANNEL_MANAGER,
     ConsoleRole.ADMIN: Role.ADMIN,
 }
 

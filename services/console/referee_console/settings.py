@@ -53,3 +53,19 @@ class ConsoleSettings(ServiceSettings):
     webhook_allow_private: bool = Field(
         default=False, description="let partners aim webhooks at private or loopback addresses (tests, closed networks)"
     )
+
+    # Photos of follow-ups (photos.py), kept under <data_dir>/photos by their SHA-256.
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="the largest photo a partner may upload")
+    hints_per_minute: int = Field(
+        default=20, ge=1, description="protection hints a partner user may ask for per minute (each asks dedup)"
+    )
+
+    # Sign-in through a company's OpenID Connect provider (oidc.py); empty issuer: local passwords only.
+    oidc_issuer: str = Field(default="", description="the provider's issuer URL; its discovery document is read")
+    oidc_client_id: str = "referee-console"
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    oidc_username_claim: str = Field(
+        default="preferred_username", description="the ID token claim that names the console user"
+    )
+    oidc_redirect_url: str = Field(default="", description="default: <public_url>/login/oidc/callback")

@@ -35,6 +35,14 @@ class UserRecord(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
 
 
+class DisabledUser(Base):
+    """A user the admin disabled: it cannot sign in, and its open sessions name nobody any more."""
+
+    __tablename__ = "console_disabled_users"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 @dataclass(frozen=True)
 class User:
     username: str
@@ -43,9 +51,10 @@ class User:
     partner_id: str | None
     channel: str | None
     regions: tuple[str, ...]
+    disabled: bool = False
 
     @classmethod
-    def of(cls, record: UserRecord) -> User:
+    def of(cls, record: UserRecord, disabled: bool = False) -> User:
         return cls(
             username=record.username,
             display_name=record.display_name,
@@ -53,6 +62,7 @@ class User:
             partner_id=record.partner_id,
             channel=record.channel,
             regions=tuple(record.regions or ()),
+            disabled=disabled,
         )
 
 
@@ -73,6 +83,10 @@ class Users:
     ) -> User:
         if role is ConsoleRole.PARTNER and not (partner_id and channel):
             raise ValueError("a partner user must be bound to a partner and its channel")
+        if role is not ConsoleRole.PARTNER:
+            partner_id = channel = None  # only a partner user acts for a partner
+        if role is not ConsoleRole.REVIEWER:
+            regions = []  # only reviewers are limited to regions
         record = UserRecord(
             username=username,
             display_name=display_name,
@@ -87,9 +101,24 @@ class Users:
         return User.of(record)
 
     async def get(self, username: str) -> User | None:
+        """The user, or None when there is none or the admin disabled it."""
         async with self._sessions() as session:
             record = await session.get(UserRecord, username)
-            return User.of(record) if record else None
+            if record is None or await session.get(DisabledUser, username) is not None:
+                return None
+            return User.of(record)
+
+    async def set_disabled(self, username: str, disabled: bool) -> bool:
+        """Disable or enable a user; False when there is no such user."""
+        async with self._sessions() as session, session.begin():
+            if await session.get(UserRecord, username) is None:
+                return False
+            mark = await session.get(DisabledUser, username)
+            if disabled and mark is None:
+                session.add(DisabledUser(username=username))
+            elif not disabled and mark is not None:
+                await session.delete(mark)
+        return True
 
     async def authenticate(self, username: str, password: str) -> User | None:
         """The user if the password matches; None otherwise (unknown user and wrong password look alike)."""
@@ -102,12 +131,15 @@ class Users:
                 _hasher.verify(record.password_hash, password)
             except (VerificationError, InvalidHashError):
                 return None
+            if await session.get(DisabledUser, username) is not None:
+                return None  # the same answer as a wrong password: a disabled account says nothing
             return User.of(record)
 
     async def all(self) -> list[User]:
         async with self._sessions() as session:
             rows = await session.scalars(select(UserRecord).order_by(UserRecord.role, UserRecord.username))
-            return [User.of(r) for r in rows]
+            disabled = set(await session.scalars(select(DisabledUser.username)))
+            return [User.of(r, r.username in disabled) for r in rows]
 
     async def count(self) -> int:
         async with self._sessions() as session:

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from . import formatting, labels
 from .clients import Services
 from .i18n import LANGUAGES, choose_language
+from .reasons import reason_text
 from .roles import ConsoleRole
 from .sessions import COOKIE, LANGUAGE_COOKIE, SessionSigner
 from .settings import ConsoleSettings
@@ -26,6 +27,9 @@ from .users import User, Users
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.globals["task_title"] = task_title
+TEMPLATES.env.globals["reason_text"] = reason_text
+TEMPLATES.env.globals["role_label"] = lambda code: labels.label(labels.ROLES, code)
+TEMPLATES.env.globals["settlement_label"] = lambda code: labels.label(labels.SETTLEMENT_STATES, code)
 
 
 @dataclass

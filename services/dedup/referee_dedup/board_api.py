@@ -58,7 +58,7 @@ class Posted(Strict):
     changes: list[str] = Field(description="what the post put on the board; 'visit_clash' flags a collision")
 
 
-READERS = Depends(require(Role.PARTNER, Role.REVIEWER, Role.ARBITER))
+READERS = Depends(require(Role.PARTNER, Role.REVIEWER, Role.ARBITER, Role.CHANNEL_MANAGER))
 PARTNERS = Depends(require(Role.PARTNER))
 NOT_FOUND = "no board for this account (unknown, or not one you hold a slice or claim of)"
 

@@ -82,6 +82,7 @@ class TrailLine(BaseModel):
     kind: str
     what: str
     hash: str
+    attachments: list[dict[str, Any]] = Field(default_factory=list, description="a follow-up's photos, by digest")
 
 
 class LockLine(BaseModel):
@@ -182,7 +183,15 @@ def _evidence(dispute: Dispute, bundle: EvidenceBundle | None, verdicts: list[Ve
         gathered_at=dispute.evidence_gathered_at,
         chain=dispute.chain,
         trail=[
-            TrailLine(seq=r.seq, recorded_at=r.recorded_at, actor=r.actor, kind=r.kind, what=headline(r), hash=r.hash)
+            TrailLine(
+                seq=r.seq,
+                recorded_at=r.recorded_at,
+                actor=r.actor,
+                kind=r.kind,
+                what=headline(r),
+                hash=r.hash,
+                attachments=list(r.content.get("attachments") or []),
+            )
             for r in records
         ],
         lock_history=sorted(locks, key=lambda line: line.at),

@@ -29,7 +29,8 @@ async def home(user: OptionalUser) -> Response:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request, user: OptionalUser, next: str = "/") -> Response:
-    return render(request, "login.html", user, next=_local(next), failed=False)
+    company = request.app.state.company_sign_in.enabled
+    return render(request, "login.html", user, next=_local(next), failed=False, company_sign_in=company)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -42,7 +43,23 @@ async def login(
     here = console(request)
     user = await here.users.authenticate(username.strip(), password)
     if user is None:
-        return render(request, "login.html", None, status_code=401, next=_local(next), failed=True, username=username)
+        company = request.app.state.company_sign_in.enabled
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            next=_local(next),
+            failed=True,
+            username=username,
+            company_sign_in=company,
+        )
+    return start_session(request, user, next)
+
+
+def start_session(request: Request, user: User, next: str) -> Response:
+    """Sign the user in: the session cookie, and on to where the user was going (or the role's home)."""
+    here = console(request)
     target = _local(next) if _local(next) != "/" else HOME[user.role]
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(

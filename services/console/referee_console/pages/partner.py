@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from referee_shared.rules.protection import ExtensionPolicy
@@ -16,9 +16,11 @@ from referee_shared.rules.rulebook import RuleBook, RuleError
 
 from ..clients import ServiceRefused
 from ..labels import ACTIVITIES, PENDING
+from ..photos import NotAPhoto, photos
+from ..reasons import refusal_text
 from ..roles import ConsoleRole
 from ..users import User
-from ..web import allowed, console, render
+from ..web import allowed, console, language, render
 
 router = APIRouter(prefix="/partner")
 Partner = Annotated[User, allowed(ConsoleRole.PARTNER)]
@@ -89,7 +91,7 @@ async def register(
     try:
         await console(request).services.post(user, "registration", "/leads", submission)
     except ServiceRefused as refused:
-        return _form_again(request, user, lead_id, form, refused.detail)
+        return _form_again(request, user, lead_id, form, refusal_text(refused.detail, language(request)))
     return RedirectResponse(f"/partner/leads/{lead_id}", status_code=303)
 
 
@@ -162,12 +164,31 @@ async def log_activity(
     contact: Annotated[str, Form(max_length=100)] = "",
     lat: Annotated[str, Form()] = "",
     lon: Annotated[str, Form()] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     report: dict[str, Any] = {"activity_id": str(activity_id), "kind": kind, "summary": summary.strip()}
     if contact.strip():
         report["contact"] = contact.strip()
     if location := _point(lat, lon):
         report["location"] = location
+    if photo is not None and photo.filename:
+        try:
+            kept = await photos(request).keep(await photo.read(photos(request).max_bytes + 1), user.partner_id or "")
+        except NotAPhoto as refused:
+            lead = await _lead(request, user, lead_id)
+            return render(
+                request,
+                "partner/lead.html",
+                user,
+                status_code=422,
+                lead_id=lead_id,
+                lead=lead,
+                pending=PENDING,
+                activities=ACTIVITIES,
+                extension=extension_policy(request, lead),
+                photo_problem=str(refused),
+            )
+        report["attachments"] = [kept.attachment()]
     await console(request).services.post(user, "registration", f"/leads/{lead_id}/activities", report)
     return RedirectResponse(f"/partner/leads/{lead_id}?logged=1", status_code=303)
 

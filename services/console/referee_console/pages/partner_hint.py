@@ -8,7 +8,7 @@ it as a reviewer of the typed customer's province, and shows the partner only "p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from referee_shared.regions import province_of
 
 from ..clients import ServiceRefused
+from ..rate_limit import RateLimit
 from ..roles import ConsoleRole
 from ..users import User
 from ..web import console, render
@@ -25,6 +26,16 @@ from .partner import Partner
 
 router = APIRouter(prefix="/partner")
 MIN_NAME = 4  # fewer characters match too much to say anything useful
+
+
+def hint_limit(request: Request) -> RateLimit:
+    """The app's one limit on hints per user (settings: hints_per_minute)."""
+    state = request.app.state
+    if not hasattr(state, "hint_limit"):
+        per_minute = console(request).settings.hints_per_minute
+        state.hint_limit = RateLimit(per_minute, timedelta(minutes=1), lambda: datetime.now(UTC))
+    found: RateLimit = state.hint_limit
+    return found
 
 
 def _identity(form: dict[str, str]) -> dict[str, Any]:
@@ -56,6 +67,8 @@ async def protection_hint(
     }
     if len(customer_name.strip()) < MIN_NAME and not uscc.strip():
         return render(request, "partner/_hint.html", user, hint=None)
+    if not hint_limit(request).allow(user.username):
+        return render(request, "partner/_hint.html", user, hint={"state": "limited"})
     region = province_of(province or address or city)
     asker = User(f"hint:{user.username}", "hint", ConsoleRole.REVIEWER, None, None, (region,) if region else ())
     try:

@@ -51,3 +51,12 @@ document.addEventListener("click", (event) => {
   });
   window.addEventListener("beforeunload", () => source.close());
 })();
+
+// A wide table scrolls within its own box on a phone instead of making the whole page wider.
+document.querySelectorAll("table.figures").forEach((table) => {
+  if (table.parentElement.classList.contains("table-scroll")) return;
+  const box = document.createElement("div");
+  box.className = "table-scroll";
+  table.replaceWith(box);
+  box.append(table);
+});

@@ -40,7 +40,7 @@ def may_see_account(viewer: Viewer, holders: Iterable[str], region: str | None) 
         return viewer.partner_id is not None and viewer.partner_id in set(holders)
     if viewer.role == "reviewer":
         return not viewer.regions or (region is not None and any(region.startswith(r) for r in viewer.regions))
-    return viewer.role in ("arbiter", "admin")
+    return viewer.role in ("arbiter", "admin", "channel_manager")
 
 
 def may_post(partner_id: str, holders: Iterable[str]) -> bool:

@@ -14,7 +14,7 @@ from referee_shared.timebounds import BoundedDatetime
 from ..views.funnel import Funnel, FunnelFilters, FunnelGrouping, FunnelReport
 
 DEFAULT_PERIOD = timedelta(days=30)
-FunnelReader = Annotated[Principal, Depends(require(Role.PARTNER, Role.REVIEWER, Role.ARBITER))]
+FunnelReader = Annotated[Principal, Depends(require(Role.PARTNER, Role.REVIEWER, Role.ARBITER, Role.CHANNEL_MANAGER))]
 
 
 def build_router(funnel: Funnel, clock: Clock) -> APIRouter:

@@ -20,7 +20,7 @@ from .report import FigureFilters, FigureReport, Grouping, OutcomeFigures, Perio
 from .tables import csv_bytes, flatten, xlsx_bytes
 
 DEFAULT_DAYS = 90
-Reader = Annotated[Principal, Depends(require(Role.REVIEWER, Role.ARBITER))]
+Reader = Annotated[Principal, Depends(require(Role.REVIEWER, Role.ARBITER, Role.CHANNEL_MANAGER))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
