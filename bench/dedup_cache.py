@@ -33,7 +33,8 @@ def cached_labelled_set(existing: int, incoming: int, *, seed: int) -> LabelledS
         return data
     started = time.perf_counter()
     data = labelled_set(existing, incoming, seed=seed)
-    print(f"(generated {existing:,} customers in {time.perf_counter() - started:.0f}s; cached in {path})", file=sys.stderr)
+    took = time.perf_counter() - started
+    print(f"(generated {existing:,} customers in {took:.0f}s; cached in {path})", file=sys.stderr)
     CACHE.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
     with partial.open("wb") as out:

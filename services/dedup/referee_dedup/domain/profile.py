@@ -10,7 +10,7 @@ from enum import StrEnum
 from stdnum.cn import uscc as uscc_checker
 
 from .divisions import Place
-from .normalize import name_parts_of_folded, address_parts, fold, phones, place_of_fields
+from .normalize import address_parts, fold, name_parts_of_folded, phones, place_of_fields
 from .sounds import sound
 
 
