@@ -370,7 +370,7 @@ def _plain_phones(text: str) -> Phones | None:
     if len(digits) < 7:
         return None
     if text[0] == "+":
-        if not digits.startswith("86"):
+        if not digits.startswith("86") or digits[2:3] in ("0", ""):  # +86 0571…: the library drops the 0
             return None
         national = digits[2:]
     elif _LOCAL_NUMBER.match(digits):
