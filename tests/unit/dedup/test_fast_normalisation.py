@@ -7,6 +7,7 @@ shapes it must hand back to the library.
 from __future__ import annotations
 
 import random
+import unicodedata
 
 import cn2an
 import phonenumbers
@@ -25,7 +26,7 @@ def library_phones(text: str) -> Phones:
         normalize._plain_phones = lambda _text: None  # type: ignore[assignment]
         return phones(text)
     finally:
-        normalize._plain_phones = shortcut  # type: ignore[assignment]
+        normalize._plain_phones = shortcut
 
 
 def written_numbers() -> list[str]:
@@ -48,7 +49,7 @@ def written_numbers() -> list[str]:
             f"0{area}-{local}-8",
             f"179{r.randrange(10**8):08d}",
             f"1{r.randrange(10**10):010d}",
-            f"0{r.randrange(10**r.randrange(6, 13))}",
+            f"0{r.randrange(10 ** r.randrange(6, 13))}",
             f"+{r.randrange(10**11)}",
         ]
     return found
@@ -59,12 +60,16 @@ def test_a_plainly_written_number_gives_what_phonenumbers_gives() -> None:
     assert differ == []
 
 
-@pytest.mark.parametrize("text", ["0571-88881234转8", "13912345678/0571-88881234", "+86 571 8888 1234", "１３９１２３４５６７８"])
+@pytest.mark.parametrize(
+    "text", ["0571-88881234转8", "13912345678/0571-88881234", "+86 571 8888 1234", "１３９１２３４５６７８"]
+)
 def test_other_shapes_still_go_through_phonenumbers(text: str) -> None:
     assert normalize._plain_phones(text) is None
     assert phones(text) == library_phones(text)
     assert phones(text).numbers[0] == phonenumbers.format_number(
-        phonenumbers.parse(text.split("/")[0].replace("转8", "").replace("１３９１２３４５６７８", "13912345678"), "CN"),
+        phonenumbers.parse(
+            text.split("/")[0].replace("转8", "").replace("１３９１２３４５６７８", "13912345678"), "CN"
+        ),
         phonenumbers.PhoneNumberFormat.E164,
     )
 
@@ -101,9 +106,9 @@ def test_a_credit_code_is_valid_exactly_when_python_stdnum_says_so() -> None:
     assert [_valid_uscc(c) for c in codes] == [uscc_checker.is_valid(c) for c in codes]
 
 
-@pytest.mark.parametrize("text", ["杭州濱江建設（中国）有限公司", "乾隆大酒店", "滨江建设", "Ｓｕｚｈｏｕ", "後山 台灣", "发展"])
+@pytest.mark.parametrize(
+    "text", ["杭州濱江建設（中国）有限公司", "乾隆大酒店", "滨江建设", "Ｓｕｚｈｏｕ", "後山 台灣", "发展"]
+)
 def test_folding_skips_opencc_only_where_opencc_would_change_nothing(text: str) -> None:
-    import unicodedata
-
     expected = str(normalize._to_simplified().convert(unicodedata.normalize("NFKC", text).translate(normalize._FOLD)))
     assert fold(text) == expected.lower()

@@ -85,7 +85,8 @@ async def test_a_restart_loads_the_saved_index_and_reads_only_the_customers_writ
     assert len(restarted.index) == 4
     query = profile(CustomerRecord("in", "宁波港城物流", phone="0574-87654321"))
     match = find_matches(restarted.index, query, THRESHOLDS)
-    assert match.duplicate is not None and match.duplicate.key == "later"
+    assert match.duplicate is not None
+    assert match.duplicate.key == "later"
     assert match.duplicate.level is Level.DUPLICATE
 
     other_database = IndexFollower(tmp_path / "index.bin", database="db-2")
