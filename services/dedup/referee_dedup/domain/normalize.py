@@ -216,11 +216,29 @@ def address_parts(address: str | None, known: Place | None = None) -> AddressPar
     text = strip_punctuation(fold(address))
     if _has_chinese_numeral(text):
         text = numerals_as_digits(text)
+    # No division name holds a digit, so the divisions are read from the text before the first digit
+    # (浙江省杭州市滨江区江南大道|100号): a prefix many customers share, read once.
+    head = _BEFORE_DIGITS.match(text)
+    key = (head.group() if head else "", known)
+    found = _ADDRESS_PLACES.get(key)
+    if found is None:
+        found = _leading_divisions(key[0], known)
+        if len(_ADDRESS_PLACES) < _CACHE_LIMIT:
+            _ADDRESS_PLACES[key] = found
+    place, used = found
+    return AddressParts(place, _building_words(text[used:]))
+
+
+_BEFORE_DIGITS = re.compile(r"\D*")
+_ADDRESS_PLACES: dict[tuple[str, Place | None], tuple[Place, int]] = {}
+
+
+def _leading_divisions(text: str, known: Place | None) -> tuple[Place, int]:
     table = divisions()
     place, used = table.leading(text, known)
     if not used and known is not None:  # the address contradicts the fields: still strip its divisions
         place, used = table.leading(text)
-    return AddressParts(place, _building_words(text[used:]))
+    return place, used
 
 
 # 3幢 / 3号楼 / 3座 are all building 3 (栋); 12楼 / 12f / 12F are floor 12 (层).
