@@ -73,6 +73,7 @@ class Place:
 
 
 _NOWHERE = Place()
+_MATCH_CACHE_LIMIT = 200_000  # (text at a position, parent) pairs remembered: a name's city and first brand characters
 
 
 class DivisionTable:
@@ -92,6 +93,7 @@ class DivisionTable:
         self._lengths = {start: tuple(sorted(found, reverse=True)) for start, found in lengths.items()}
         self._chosen: dict[tuple[str, str | None], Division | None] = {}  # (name, parent's deepest code)
         self._places: dict[str, Place] = {}
+        self._matched: dict[tuple[str, str | None], tuple[Division, int] | None] = {}
 
     def place_of(self, division: Division) -> Place:
         place = self._places.get(division.adcode)
@@ -133,8 +135,24 @@ class DivisionTable:
         return place, used
 
     def _match_at(self, text: str, start: int, parent: Place | None) -> tuple[Division, int] | None:
+        lengths = self._lengths.get(text[start : start + 2])
+        if lengths is None:
+            return None
+        # What the match can depend on: the longest name's worth of text, and the parent.
+        window = text[start : start + lengths[0]]
+        key = (window, parent.district or parent.city or parent.province if parent is not None else None)
+        if key in self._matched:
+            return self._matched[key]
+        found = self._match_in(window, 0, parent, lengths)
+        if len(self._matched) < _MATCH_CACHE_LIMIT:
+            self._matched[key] = found
+        return found
+
+    def _match_in(
+        self, text: str, start: int, parent: Place | None, lengths: tuple[int, ...]
+    ) -> tuple[Division, int] | None:
         room = len(text) - start
-        for length in self._lengths.get(text[start : start + 2], ()):
+        for length in lengths:
             if length > room:
                 continue
             name = text[start : start + length]
