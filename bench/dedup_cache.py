@@ -31,6 +31,15 @@ def cached_labelled_set(existing: int, incoming: int, *, seed: int) -> LabelledS
         with path.open("rb") as cached:
             data: LabelledSet = pickle.load(cached)
         return data
+    larger = sorted(
+        (int(found.name.split("-")[1]), found)
+        for found in CACHE.glob(f"labelled-*-{incoming}-{seed}-{_generator_hash()}.pickle")
+        if int(found.name.split("-")[1]) > existing
+    )
+    if larger:  # the first customers of a larger set are a set of their own (the queries may point past them)
+        with larger[0][1].open("rb") as cached:
+            bigger: LabelledSet = pickle.load(cached)
+        return LabelledSet(bigger.existing[:existing], bigger.incoming)
     started = time.perf_counter()
     data = labelled_set(existing, incoming, seed=seed)
     took = time.perf_counter() - started
