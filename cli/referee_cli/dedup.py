@@ -16,10 +16,9 @@ from referee_dedup.batch import (
     BadRow,
     OutputRow,
     count_rows,
-    load_profiles,
     read_customers,
     rows_of,
-    save_profiles,
+    source_stamp,
     write_rows,
 )
 from referee_dedup.domain.index import CustomerIndex
@@ -27,6 +26,7 @@ from referee_dedup.domain.linking import link
 from referee_dedup.domain.matching import Thresholds
 from referee_dedup.domain.profile import profile
 from referee_dedup.domain.reasons_zh import VERDICTS_ZH
+from referee_dedup.index_file import load_index, save_index
 from referee_shared.rules.dedup import DedupRules
 from referee_shared.rules.rulebook import RuleBook, RuleError
 from referee_shared.settings import ServiceSettings
@@ -43,7 +43,7 @@ def link_files(
     bom: Annotated[bool, typer.Option(help="CSV with a byte-order mark, so Excel opens it as UTF-8")] = False,
     profiles: Annotated[
         Path | None,
-        typer.Option(help="file of the existing customers' normalised profiles: written once, then loaded"),
+        typer.Option(help="file of the existing customers' saved index: written on the first run, then loaded"),
     ] = None,
 ) -> None:
     """Link incoming customers to existing ones: every incoming id gets rows (`duplicate` at most once,
@@ -51,24 +51,18 @@ def link_files(
     thresholds = _thresholds(rule_set)
     problems: list[BadRow] = []
     console = Console(stderr=True)
-    index = CustomerIndex()
-    stored = load_profiles(profiles, existing) if profiles is not None else None
-    with _progress(console) as progress:
-        task = progress.add_task("indexing existing customers", total=count_rows(existing))
-        if stored is not None:
-            for known in stored:
-                index.add(known)
-                progress.advance(task)
-        else:
-            normalised = []
+    loaded = load_index(profiles, source_stamp(existing)) if profiles is not None else None
+    index = loaded[0] if loaded is not None else CustomerIndex()
+    if loaded is None:
+        with _progress(console) as progress:
+            task = progress.add_task("indexing existing customers", total=count_rows(existing))
             for record in read_customers(existing, problems):
-                normalised.append(profile(record))
-                index.add(normalised[-1])
+                index.add(profile(record))
                 progress.advance(task)
-            if profiles is not None:
-                save_profiles(profiles, existing, normalised)
-        progress.update(task, total=progress.tasks[task].completed)
-    how = f"loaded from {profiles}" if stored is not None else "normalised"
+            progress.update(task, total=progress.tasks[task].completed)
+        if profiles is not None:
+            save_index(profiles, index, source_stamp(existing))
+    how = f"loaded from {profiles}" if loaded is not None else "normalised"
     console.print(f"indexed {len(index):,} existing customers ({how})", soft_wrap=True)
 
     verdicts: Counter[str] = Counter()

@@ -9,7 +9,6 @@ Excel) or as xlsx.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,8 @@ from openpyxl import Workbook
 
 from referee_shared.events.common import validate_uscc
 
-from .domain import profile_codec
 from .domain.linking import Link
-from .domain.profile import CustomerRecord, Profile
+from .domain.profile import CustomerRecord
 from .domain.reasons_zh import VERDICTS_ZH
 
 REQUIRED = ("id", "name")
@@ -190,31 +188,7 @@ def _values(row: OutputRow) -> tuple[str, ...]:
     return tuple(getattr(row, column) for column in OUTPUT)
 
 
-def _source_stamp(source: Path) -> dict[str, object]:
+def source_stamp(source: Path) -> dict[str, object]:
+    """What a saved index of ``source``'s customers is stamped with: the file's name, size and time."""
     stat = source.stat()
-    return {"version": profile_codec.VERSION, "source": source.name, "size": stat.st_size, "mtime": stat.st_mtime_ns}
-
-
-def save_profiles(path: Path, source: Path, profiles: list[Profile]) -> None:
-    """The profiles of ``source``'s customers, one JSON line each, after a line naming the file they came from."""
-    with path.open("w", encoding="utf-8") as out:
-        out.write(json.dumps(_source_stamp(source)) + "\n")
-        for p in profiles:
-            out.write(json.dumps([p.key, p.name, p.lat, p.lon, profile_codec.encode(p)], ensure_ascii=False) + "\n")
-
-
-def load_profiles(path: Path, source: Path) -> list[Profile] | None:
-    """The saved profiles, or None when there are none for this very ``source`` file and normalisation."""
-    if not path.exists():
-        return None
-    with path.open(encoding="utf-8") as saved:
-        if json.loads(saved.readline() or "null") != _source_stamp(source):
-            return None
-        found = []
-        for line in saved:
-            key, name, lat, lon, data = json.loads(line)
-            decoded = profile_codec.decode(data, key, name, lat, lon)
-            if decoded is None:
-                return None
-            found.append(decoded)
-    return found
+    return {"source": source.name, "size": stat.st_size, "mtime": stat.st_mtime_ns}

@@ -72,6 +72,10 @@ class Place:
         return "/".join(n for n in names if n) or "unknown"
 
 
+_NOWHERE = Place()
+_MATCH_CACHE_LIMIT = 200_000  # (text at a position, parent) pairs remembered: a name's city and first brand characters
+
+
 class DivisionTable:
     """Every division by adcode and by the names it is written with (full and short)."""
 
@@ -82,8 +86,22 @@ class DivisionTable:
             for name in _names_of(division):
                 self.by_name.setdefault(name, []).append(division)
         self.longest_name = max(len(name) for name in self.by_name)
+        # Names by their first two characters, longest first: most texts start with no division at all.
+        lengths: dict[str, set[int]] = {}
+        for name in self.by_name:
+            lengths.setdefault(name[:2], set()).add(len(name))
+        self._lengths = {start: tuple(sorted(found, reverse=True)) for start, found in lengths.items()}
+        self._chosen: dict[tuple[str, str | None], Division | None] = {}  # (name, parent's deepest code)
+        self._places: dict[str, Place] = {}
+        self._matched: dict[tuple[str, str | None], tuple[Division, int] | None] = {}
 
     def place_of(self, division: Division) -> Place:
+        place = self._places.get(division.adcode)
+        if place is None:
+            place = self._places[division.adcode] = self._place_of(division)
+        return place
+
+    def _place_of(self, division: Division) -> Place:
         code = division.adcode
         if division.rank == PROVINCE:
             return Place(code[:2], self._municipal_city(code[:2]))
@@ -102,25 +120,50 @@ class DivisionTable:
         Each next division must lie inside the previous one; with ``within`` given, the first one
         must agree with it too. Stops at the first text that is not a division.
         """
-        place, used = Place(), 0
-        context = within if within is not None and within.known else None
+        place, used = _NOWHERE, 0
+        context = within if within is not None and within.province is not None else None
         while used < len(text):
-            found = self._match_at(text, used, place if place.known else context)
+            parent = place if place.province is not None else context
+            found = self._match_at(text, used, parent)
             if found is None:
                 break
             division, length = found
-            place = self._descend(place if place.known else context or place, division)
+            place = self._descend(parent or place, division)
             used += length
             if division.rank == DISTRICT:
                 break
         return place, used
 
     def _match_at(self, text: str, start: int, parent: Place | None) -> tuple[Division, int] | None:
-        for length in range(min(self.longest_name, len(text) - start), 1, -1):
-            candidates = self.by_name.get(text[start : start + length])
+        lengths = self._lengths.get(text[start : start + 2])
+        if lengths is None:
+            return None
+        # What the match can depend on: the longest name's worth of text, and the parent.
+        window = text[start : start + lengths[0]]
+        key = (window, parent.district or parent.city or parent.province if parent is not None else None)
+        if key in self._matched:
+            return self._matched[key]
+        found = self._match_in(window, 0, parent, lengths)
+        if len(self._matched) < _MATCH_CACHE_LIMIT:
+            self._matched[key] = found
+        return found
+
+    def _match_in(
+        self, text: str, start: int, parent: Place | None, lengths: tuple[int, ...]
+    ) -> tuple[Division, int] | None:
+        room = len(text) - start
+        for length in lengths:
+            if length > room:
+                continue
+            name = text[start : start + length]
+            candidates = self.by_name.get(name)
             if not candidates:
                 continue
-            chosen = _choose(candidates, parent)
+            key = (name, parent.district or parent.city or parent.province if parent is not None else None)
+            if key in self._chosen:
+                chosen = self._chosen[key]
+            else:  # a division name in the context of a place: a few thousand pairs in all
+                chosen = self._chosen[key] = _choose(candidates, parent)
             if chosen is not None:
                 return chosen, length
         return None

@@ -10,11 +10,15 @@ bigram shared by very many customers of a province (科技, 医院) is skipped w
 from __future__ import annotations
 
 import itertools
+import json
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from . import profile_codec
 from .geo import Grid, distance_km
 from .normalize import street_base
 from .profile import Profile
@@ -37,7 +41,8 @@ class CustomerIndex:
 
     def __init__(self, limits: IndexLimits | None = None) -> None:
         self.limits = limits or IndexLimits()
-        self._profiles: list[Profile | None] = []
+        # A profile loaded from a saved index stays encoded (JSON text) until a query first needs it.
+        self._profiles: list[Profile | str | None] = []
         self._by_key: dict[str, int] = {}
         # Exact keys are kept by their hash: a collision only adds a candidate that scoring then rejects.
         self._exact: dict[int, int | list[int]] = {}
@@ -55,7 +60,14 @@ class CustomerIndex:
 
     def get(self, key: str) -> Profile | None:
         number = self._by_key.get(key)
-        return self._profiles[number] if number is not None else None
+        return self._profile(number) if number is not None else None
+
+    def _profile(self, number: int) -> Profile | None:
+        held = self._profiles[number]
+        if isinstance(held, str):
+            key, name, lat, lon, data = json.loads(held)
+            held = self._profiles[number] = profile_codec.decode(data, key, name, lat, lon)
+        return held
 
     def add(self, profile: Profile) -> None:
         """Index a customer; adding a key again replaces its earlier profile."""
@@ -64,7 +76,7 @@ class CustomerIndex:
         self._profiles.append(profile)
         self._by_key[profile.key] = number
         for key in _exact_keys(profile):
-            self._post_exact(hash(key), number)
+            self._post_exact(key_hash(key), number)
         province = _province_number(profile)
         for gram in set(_grams(profile.core)):
             partitioned = (province << _GRAM_BITS) | gram
@@ -88,7 +100,7 @@ class CustomerIndex:
             held.append(number)
 
     def _exact_matches(self, key: str) -> list[int]:
-        held = self._exact.get(hash(key))
+        held = self._exact.get(key_hash(key))
         if held is None:
             return []
         return [held] if isinstance(held, int) else held[: self.limits.exact_candidates]
@@ -113,7 +125,7 @@ class CustomerIndex:
             numbers[number] = None
         for number in self._nearby(query):
             numbers[number] = None
-        found = (self._profiles[n] for n in numbers)
+        found = (self._profile(n) for n in numbers)
         return [p for p in found if p is not None and p.key != query.key]
 
     def _fuzzy_names(self, query: Profile) -> list[int]:
@@ -150,7 +162,7 @@ class CustomerIndex:
         found: list[tuple[float, int]] = []
         for cell in self._grid.cells_within(query.lat, query.lon, radius):
             for number in self._cells.get(cell, ()):
-                profile = self._profiles[number]
+                profile = self._profile(number)
                 if profile is None or profile.lat is None or profile.lon is None:
                     continue
                 km = distance_km(query.lat, query.lon, profile.lat, profile.lon)
@@ -158,6 +170,49 @@ class CustomerIndex:
                     found.append((km, number))
         found.sort()
         return [number for _, number in found[: self.limits.geo_candidates]]
+
+    def to_state(self) -> dict[str, Any]:
+        """The whole index as plain values (dicts, lists, ints, bytes, str), for ``marshal``: a saved index.
+
+        Profiles are kept as JSON text (``profile_codec``); they are decoded when a query first needs them.
+        """
+        return {
+            "profiles": [_encoded(p) for p in self._profiles],
+            "by_key": self._by_key,
+            "exact": self._exact,
+            "grams": {gram: postings.tobytes() for gram, postings in self._grams.items()},
+            "gram_frequency": dict(self._gram_frequency),
+            "provinces_of_gram": {gram: list(provinces) for gram, provinces in self._provinces_of_gram.items()},
+            "cells": self._cells,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], limits: IndexLimits | None = None) -> CustomerIndex:
+        """The index ``to_state`` described (in this process: the postings are in native byte order)."""
+        index = cls(limits)
+        index._profiles = state["profiles"]
+        index._by_key = state["by_key"]
+        index._exact = state["exact"]
+        for gram, data in state["grams"].items():
+            postings = index._grams[gram] = array("I")
+            postings.frombytes(data)
+        index._gram_frequency = Counter(state["gram_frequency"])
+        index._provinces_of_gram = {gram: set(provinces) for gram, provinces in state["provinces_of_gram"].items()}
+        index._cells = state["cells"]
+        return index
+
+
+def _encoded(held: Profile | str | None) -> str | None:
+    if held is None or isinstance(held, str):
+        return held
+    return json.dumps([held.key, held.name, held.lat, held.lon, profile_codec.encode(held)], ensure_ascii=False)
+
+
+def key_hash(key: str) -> int:
+    """A 64-bit hash of an exact key that is the same in every process (``hash`` of a str is not), so a
+    saved index can be loaded; two keys sharing it only add a candidate that scoring then rejects."""
+    data = key.encode()
+    return (zlib.crc32(data) << 32) | zlib.adler32(data)
 
 
 def _exact_keys(profile: Profile) -> list[str]:

@@ -54,6 +54,7 @@ BRANCH_WORDS = ("分公司", "分厂", "分店", "办事处", "营业部", "分�
 # Parenthesised words that only mark where or what an organisation is, e.g. 西门子(中国)有限公司.
 MARKERS = frozenset({"中国", "集团", "控股", "总部", "总公司", "普通合伙", "有限合伙", "特殊普通合伙"})
 _BRACKETED = re.compile(r"[(\[【〔（]([^)\]】〕）]*)[)\]】〕）]")
+_BRACKETS = frozenset("([【〔（")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _PHONE_EXTENSION = re.compile(r"(转|分机|ext\.?|x)\s*\d+$", re.IGNORECASE)
 
@@ -87,10 +88,24 @@ def _to_simplified() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+@cache
+def _traditional() -> frozenset[str]:
+    """The characters OpenCC's t2s changes: a text with none of them is already simplified.
+
+    t2s converts phrase by phrase, but its phrases exist to keep or choose a character that the
+    character table would convert, so a text without such a character comes back unchanged.
+    """
+    chars = [chr(c) for c in range(0x80, 0x32000) if not 0xD800 <= c <= 0xDFFF]
+    converted = str(_to_simplified().convert("\n".join(chars))).split("\n")
+    return frozenset(c for c, s in zip(chars, converted, strict=True) if s != c)
+
+
 def fold(text: str) -> str:
     """NFKC, invisible characters removed, look-alikes folded to Latin, traditional to simplified, lower case."""
     text = unicodedata.normalize("NFKC", text).translate(_FOLD)
-    return str(_to_simplified().convert(text)).lower()
+    if not text.isascii() and not _traditional().isdisjoint(text):  # OpenCC only where it changes something
+        text = str(_to_simplified().convert(text))
+    return text.lower()
 
 
 def strip_punctuation(text: str) -> str:
@@ -114,7 +129,12 @@ class NameParts:
 
 def name_parts(name: str, known: Place | None = None) -> NameParts:
     """Take an organisation name apart. A leading place that contradicts ``known`` stays in the core."""
-    text = _BRACKETED.sub(_unwrap, fold(name))
+    return name_parts_of_folded(fold(name), known)
+
+
+def name_parts_of_folded(folded: str, known: Place | None = None) -> NameParts:
+    """``name_parts`` of a name already folded (``fold``)."""
+    text = _BRACKETED.sub(_unwrap, folded) if not _BRACKETS.isdisjoint(folded) else folded
     text = strip_punctuation(text)
     text, branch = _without_branch(text)
     text = _without_legal_suffix(text)
@@ -143,6 +163,8 @@ def _unwrap(match: re.Match[str]) -> str:
 
 
 def _without_branch(text: str) -> tuple[str, str | None]:
+    if not text.endswith(BRANCH_WORDS):
+        return text, None
     for word in BRANCH_WORDS:
         if text.endswith(word) and len(text) > len(word) + 1:
             head = text[: -len(word)]
@@ -165,11 +187,16 @@ def _last_legal_suffix_end(text: str) -> int:
     return best if best < len(text) else 0
 
 
+_SUFFIXES_BY_LAST: dict[str, tuple[str, ...]] = {}
+for _suffix in LEGAL_SUFFIXES:  # in LEGAL_SUFFIXES' order (longest first) for each last character
+    _SUFFIXES_BY_LAST[_suffix[-1]] = (*_SUFFIXES_BY_LAST.get(_suffix[-1], ()), _suffix)
+
+
 def _without_legal_suffix(text: str) -> str:
     changed = True
-    while changed:
+    while changed and text:
         changed = False
-        for suffix in LEGAL_SUFFIXES:
+        for suffix in _SUFFIXES_BY_LAST.get(text[-1], ()):
             if text.endswith(suffix) and len(text) > len(suffix) + 1:
                 text, changed = text[: -len(suffix)], True
                 break
@@ -188,14 +215,30 @@ def address_parts(address: str | None, known: Place | None = None) -> AddressPar
         return AddressParts(Place(), "")
     text = strip_punctuation(fold(address))
     if _has_chinese_numeral(text):
-        with warnings.catch_warnings():  # cn2an warns about numeral characters it leaves alone (e.g. in names)
-            warnings.simplefilter("ignore", UserWarning)
-            text = str(cn2an.transform(text, "cn2an"))
+        text = numerals_as_digits(text)
+    # No division name holds a digit, so the divisions are read from the text before the first digit
+    # (浙江省杭州市滨江区江南大道|100号): a prefix many customers share, read once.
+    head = _BEFORE_DIGITS.match(text)
+    key = (head.group() if head else "", known)
+    found = _ADDRESS_PLACES.get(key)
+    if found is None:
+        found = _leading_divisions(key[0], known)
+        if len(_ADDRESS_PLACES) < _CACHE_LIMIT:
+            _ADDRESS_PLACES[key] = found
+    place, used = found
+    return AddressParts(place, _building_words(text[used:]))
+
+
+_BEFORE_DIGITS = re.compile(r"\D*")
+_ADDRESS_PLACES: dict[tuple[str, Place | None], tuple[Place, int]] = {}
+
+
+def _leading_divisions(text: str, known: Place | None) -> tuple[Place, int]:
     table = divisions()
     place, used = table.leading(text, known)
     if not used and known is not None:  # the address contradicts the fields: still strip its divisions
         place, used = table.leading(text)
-    return AddressParts(place, _building_words(text[used:]))
+    return place, used
 
 
 # 3幢 / 3号楼 / 3座 are all building 3 (栋); 12楼 / 12f / 12F are floor 12 (层).
@@ -204,7 +247,11 @@ _FLOOR = re.compile(r"(?<=[0-9])(楼|f)(?![0-9])")
 
 
 def _building_words(street: str) -> str:
-    return _FLOOR.sub("层", _BUILDING.sub("栋", street))
+    if "幢" in street or "座" in street or "号楼" in street:
+        street = _BUILDING.sub("栋", street)
+    if "楼" in street or "f" in street:
+        street = _FLOOR.sub("层", street)
+    return street
 
 
 def street_base(street: str) -> str:
@@ -214,14 +261,68 @@ def street_base(street: str) -> str:
 
 
 _CHINESE_NUMERALS = frozenset("零〇一二三四五六七八九十百千万两")
+_CACHE_LIMIT = 200_000  # entries per cache of distinct values (places, numeral runs): a few MiB at most
 
 
 def _has_chinese_numeral(text: str) -> bool:
-    return any(char in _CHINESE_NUMERALS for char in text)
+    return not _CHINESE_NUMERALS.isdisjoint(text)
+
+
+# cn2an's patterns (numbers, dates 年月日, fractions 分之, percentages 百分之, 摄氏度/零下, 半 and 两 before
+# a measure word) only span these characters and look at most two characters past them, so
+# transforming each run of them with its next two characters is transforming the whole text.
+_NUMERAL_RUN = re.compile(
+    "[-.0-9零〇一二三四五六七八九十百千万亿两廿半点负壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬億年月日分之摄氏度下]+"
+)
+_NUMERAL_LOOKAHEAD = 2
+_NUMERAL_RUNS: dict[str, str] = {}
+
+
+def numerals_as_digits(text: str) -> str:
+    """``cn2an.transform(text, "cn2an")`` (一千一百八十二号 → 1182号), run by run, each run cached."""
+    parts: list[str] = []
+    done = 0
+    for run in _NUMERAL_RUN.finditer(text):
+        start, end = run.span()
+        if _CHINESE_NUMERALS.isdisjoint(run.group()) and "廿" not in run.group() and "半" not in run.group():
+            continue
+        context = text[end : end + _NUMERAL_LOOKAHEAD]
+        key = text[start:end] + context
+        converted = _NUMERAL_RUNS.get(key)
+        if converted is None:
+            converted = _transform(key)
+            if len(_NUMERAL_RUNS) < _CACHE_LIMIT:
+                _NUMERAL_RUNS[key] = converted
+        if not converted.endswith(context):  # the context took part after all: convert the whole text
+            return _transform(text)
+        parts.append(text[done:start])
+        parts.append(converted[: len(converted) - len(context)])
+        done = end
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _transform(text: str) -> str:
+    with warnings.catch_warnings():  # cn2an warns about numeral characters it leaves alone (e.g. in names)
+        warnings.simplefilter("ignore", UserWarning)
+        return str(cn2an.transform(text, "cn2an"))
+
+
+_FIELD_PLACES: dict[tuple[str | None, str | None, str | None], Place] = {}
 
 
 def place_of_fields(province: str | None, city: str | None, district: str | None) -> Place:
     """The place a customer's province, city and district fields name; a field that disagrees is ignored."""
+    key = (province, city, district)
+    place = _FIELD_PLACES.get(key)
+    if place is None:  # a few thousand distinct triples among a million customers
+        place = _place_of_fields(province, city, district)
+        if len(_FIELD_PLACES) < _CACHE_LIMIT:
+            _FIELD_PLACES[key] = place
+    return place
+
+
+def _place_of_fields(province: str | None, city: str | None, district: str | None) -> Place:
     table = divisions()
     place = table.named(clean_text(province) if province else None)
     for field in (city, district):
@@ -248,6 +349,9 @@ def phones(text: str | None) -> Phones:
     """All numbers of a phone field as people type it: 转/ext extensions, two numbers, no area code, +86."""
     if not text:
         return Phones()
+    quick = _plain_phones(text)
+    if quick is not None:
+        return quick
     numbers: list[str] = []
     local: list[str] = []
     for part in _PHONE_SEPARATORS.split(fold(text)):
@@ -269,6 +373,43 @@ def phones(text: str | None) -> Phones:
         ):  # landline: area code 10/2x is two digits, the others three
             local.append(national[2:] if national.startswith(("10", "2")) else national[3:])
     return Phones(tuple(dict.fromkeys(numbers)), tuple(dict.fromkeys(local)))
+
+
+_PLAIN_PHONE_CHARACTERS = frozenset("0123456789-()+")
+_PUNCTUATION_OF_PHONES = str.maketrans("", "", "-()+")
+
+
+def _plain_phones(text: str) -> Phones | None:
+    """One number written plainly (13912345678, 0571-88881234, (0571)88881234, +8657188881234), without
+    ``phonenumbers``; None for anything else. Gives what ``phonenumbers`` gives for these shapes."""
+    if not _PLAIN_PHONE_CHARACTERS.issuperset(text) or "+" in text[1:] or _LOCAL_EXTENSION.match(text):
+        return None
+    digits = text.translate(_PUNCTUATION_OF_PHONES)
+    if len(digits) < 7:
+        return None
+    if text[0] == "+":
+        if not digits.startswith("86") or digits[2:3] in ("0", ""):  # +86 0571…: the library drops the 0
+            return None
+        national = digits[2:]
+    elif _LOCAL_NUMBER.match(digits):
+        return Phones((), (digits,))
+    elif digits[0] == "0" and digits[1] != "0":
+        if not 10 <= len(digits) <= 12:
+            return None
+        national = digits[1:]
+    elif digits[0] == "1":
+        national = digits  # only a mobile is taken as it is, below
+    else:
+        return None
+    mobile = len(national) == 11 and national[0] == "1"
+    if digits[0] == "1" and not (mobile and national[1] in "3456789" and not national.startswith("179")):
+        return None
+    if not mobile and (not 9 <= len(national) <= 11 or (national[0] == "1" and not national.startswith("10"))):
+        return None
+    if mobile:  # as ``phones`` reads it: eleven digits from 1 are a mobile, with no local number
+        return Phones((f"+86{national}",), ())
+    local = national[2:] if national.startswith(("10", "2")) else national[3:]
+    return Phones((f"+86{national}",), (local,))
 
 
 def phone_key(phone: str | None) -> str | None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import operator
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from stdnum.cn import uscc as uscc_checker
 
 from .divisions import Place
-from .normalize import address_parts, fold, name_parts, phones, place_of_fields
+from .normalize import address_parts, fold, name_parts_of_folded, phones, place_of_fields
 from .sounds import sound
 
 
@@ -68,7 +70,8 @@ def profile(record: CustomerRecord) -> Profile:
     fields = place_of_fields(record.province, record.city, record.district)
     address = address_parts(record.address, fields if fields.known else None)
     place = fields.merged(address.place) if fields.known else address.place
-    name = name_parts(record.name, place if place.known else None)
+    folded = fold(record.name)
+    name = name_parts_of_folded(folded, place if place.known else None)
     if fields.known:
         source = PlaceSource.FIELDS
     elif address.place.known:
@@ -82,8 +85,7 @@ def profile(record: CustomerRecord) -> Profile:
     place = _PLACES.setdefault(place, place)  # a few thousand distinct places shared by a million profiles
     uscc, ignored = _credit_code(record.uscc)
     numbers = phones(record.phone)
-    folded = fold(record.name)
-    latin = not any("\u3400" <= c <= "\u9fff" for c in folded)
+    latin = _HAN.search(folded) is None
     return Profile(
         key=record.key,
         name=record.name,
@@ -105,9 +107,27 @@ def profile(record: CustomerRecord) -> Profile:
     )
 
 
+_HAN = re.compile("[\u3400-\u9fff]")
+# The unified social credit code's alphabet and check-digit weights (GB 32100-2015), as python-stdnum has them.
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUES = {c: v for v, c in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
 def _credit_code(written: str | None) -> tuple[str | None, str | None]:
     """(the code to match on, the code ignored because its check digit fails)."""
     code = written.strip().upper() if written and written.strip() else None
     if code is None:
         return None, None
-    return (code, None) if uscc_checker.is_valid(code) else (None, code)
+    return (code, None) if _valid_uscc(code) else (None, code)
+
+
+_USCC_PLAIN = re.compile("[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
+def _valid_uscc(code: str) -> bool:
+    """``stdnum.cn.uscc.is_valid``, computed directly for a code of 18 plain characters (most of them)."""
+    if _USCC_PLAIN.fullmatch(code) is None:
+        return bool(uscc_checker.is_valid(code))  # spaces, dashes or other characters: the library decides
+    total = sum(map(operator.mul, map(_USCC_VALUES.__getitem__, code[:17]), _USCC_WEIGHTS))
+    return code[17] == _USCC_ALPHABET[(31 - total) % 31]

@@ -14,8 +14,10 @@ from referee_shared.outbox import Transactions
 from referee_shared.rules.rulebook import RuleBook
 from referee_shared.settings import ServiceSettings
 
+from ..index_file import database_identity
 from ..index_sync import IndexFollower
 from ..ports import ReviewScheduler
+from ..settings import DedupSettings
 from ..workflows.models import ReviewDecision
 from .board import BoardPosts
 from .claims import Claims
@@ -29,7 +31,7 @@ class Dedup:
     def __init__(
         self, transactions: Transactions, rules: RuleBook, reviews: ReviewScheduler, settings: ServiceSettings
     ) -> None:
-        self.follower = IndexFollower()
+        self.follower = _follower(settings)
         self.reviews = Reviews(transactions, rules, reviews, settings, self.follower)
         self.claims = Claims(transactions, rules, self.reviews, self.follower)
         self.lock_changes = LockChanges(transactions)
@@ -43,3 +45,13 @@ class Dedup:
 
     async def apply_review(self, decision: ReviewDecision) -> str:
         return await self.reviews.apply_review(decision)
+
+
+def _follower(settings: ServiceSettings) -> IndexFollower:
+    if not isinstance(settings, DedupSettings):
+        return IndexFollower()
+    return IndexFollower(
+        settings.resolved_index_file(),
+        database=database_identity(settings.resolved_database_url()),
+        save_every=settings.index_save_every,
+    )
