@@ -43,7 +43,8 @@ query = profile(CustomerRecord("probe", "杭州滨江建设有限公司", phone=
 find_matches(index, query, Thresholds(0.92, 0.75))
 ready = time.perf_counter()
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"{imported - started:.1f} {loaded - imported:.1f} {ready - loaded:.2f} {ready - started:.1f} {rss:.0f} {len(index)}")
+print(f"{imported - started:.1f} {loaded - imported:.1f} {ready - loaded:.2f}", end=" ")
+print(f"{ready - started:.1f} {rss:.0f} {len(index)}")
 """
 
 
@@ -75,7 +76,8 @@ def run(size: int, sample: int) -> None:
     b, n = min(timings["before"]), min(timings["now"])
     print(
         f"normalisation per record on {len(chosen):,} records (best of 2, alternated): before ({BASELINE}) "
-        f"{b:.1f} us, now {n:.1f} us -> {b / n:.1f}x faster   [all rounds: before {timings['before']}, now {timings['now']}]"
+        f"{b:.1f} us, now {n:.1f} us -> {b / n:.1f}x faster   "
+        f"[all rounds: before {timings['before']}, now {timings['now']}]"
     )
     gc.collect()
     started = time.perf_counter()
