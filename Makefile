@@ -30,7 +30,7 @@ setup: .venv/.synced
 
 ## chaos: the chaos suite on its own ports (tests/chaos/): faults under load, then nothing lost or doubled
 chaos: setup
-	REFEREE_KAFKA_AUTH=none .venv/bin/python -m tests.chaos.run
+	.venv/bin/python -m tests.chaos.run
 
 ## lint: ruff and mypy only
 lint: setup
