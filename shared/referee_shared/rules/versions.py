@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import yaml
@@ -166,7 +166,7 @@ _REPLAYED = timedelta(seconds=5)
 
 def follow_rule_versions(broker: KafkaBroker, reader: Reader, book: RuleBook, uploads: Uploads) -> None:
     """Subscribe this instance to every rule set version, past and future; apply only the trusted ones."""
-    started_at = reader.clock.now()
+    started_at = datetime.now(UTC)  # compared with the broker's timestamps: wall time, not the business clock
 
     @broker.subscriber(RULES_VERSIONS.full_name(reader.topic_prefix), auto_offset_reset="earliest")
     async def published(message: KafkaMessage) -> None:
@@ -178,7 +178,7 @@ def follow_rule_versions(broker: KafkaBroker, reader: Reader, book: RuleBook, up
             uploads.take(book, event.payload)
         except UndecodableMessage as exc:
             timestamp = getattr(message.raw_message, "timestamp", None)
-            stamped = datetime.fromtimestamp(timestamp / 1000, started_at.tzinfo) if timestamp else started_at
+            stamped = datetime.fromtimestamp(timestamp / 1000, UTC) if timestamp else started_at
             if stamped < started_at - _REPLAYED:
                 log.warning("refused a rule set version read again: %s", exc.reason)
                 return
