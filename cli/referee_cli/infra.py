@@ -76,7 +76,9 @@ def deadletters(
 
 
 async def _newest(settings: ServiceSettings, topic: str, last: int) -> list[DeadLetter]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, **client_options(settings)
+    )
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()
