@@ -48,7 +48,7 @@ from referee_shared.events.leads import DecisionOutcome, LeadSubmitted
 from referee_shared.rules.protection import ProtectionRules
 from referee_shared.topics import LEADS_DECISIONS, LEADS_SUBMITTED
 from tests.builders import customer, envelope, make_uscc
-from tests.stack import KAFKA, Stack, new_prefix
+from tests.stack import KAFKA, KAFKA_AUTH, Stack, kafka_client, kafka_env, new_prefix
 
 # Customers spread over provinces, as real ones are: claims are ordered per province (dedup's partition key).
 PROVINCES = ["浙江省", "江苏省", "上海市", "广东省", "北京市", "四川省", "山东省", "湖北省"]
@@ -130,14 +130,14 @@ async def spot_check_workflows(stack: Stack, leads: list[LeadSubmitted]) -> None
 async def kafka_round_trip(stack: Stack, count: int) -> float:
     """Records per second through a bare produce -> consume round trip, submission-sized."""
     topic = f"{stack.prefix}bench.baseline"
-    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA, **kafka_client())
     await admin.start()
     await admin.create_topics([NewTopic(topic, num_partitions=12, replication_factor=1)])
     await admin.close()
     value = envelope(registration(0)).model_dump_json().encode()
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5, **kafka_client())
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=KAFKA, group_id=f"{topic}.reader", auto_offset_reset="earliest"
+        topic, bootstrap_servers=KAFKA, group_id=f"{topic}.reader", auto_offset_reset="earliest", **kafka_client()
     )
     await producer.start()
     await consumer.start()
@@ -205,6 +205,7 @@ async def spawn_services(stack: Stack, instances: int) -> list[asyncio.subproces
                 "REFEREE_MESSAGE_TRUST": "true" if settings.message_trust else "false",
                 "REFEREE_CROSS_CHECKS": "true" if settings.cross_checks else "false",
                 "REFEREE_TRUST_DIR": str(settings.trust_dir),
+                **kafka_env(service),
             }
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", f"referee_{service}", env=environment, stdout=asyncio.subprocess.DEVNULL
@@ -264,6 +265,9 @@ async def trust_cost(arguments: argparse.Namespace) -> None:
     off = await burst_rate(arguments, trusted=False)
     on = await burst_rate(arguments, trusted=True)
     print(f"burst of {arguments.burst}, {arguments.instances} instance(s) of each service")
+    # The broker's authentication is the same in both runs (that of the running infrastructure): SCRAM costs a
+    # handshake per connection, not per message, so the difference is the signatures and the cross-checks.
+    print(f"broker authentication in both runs: {KAFKA_AUTH} (each service logs in as itself)")
     print(f"baseline: signatures off: {off:.1f} accepted decisions/s")
     print(f"signatures on (signed by every producer, verified by every consumer): {on:.1f} accepted decisions/s")
     print(f"ratio on/off: {on / off:.3f}")

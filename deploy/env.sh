@@ -24,9 +24,22 @@ PG_PORT="${PG_PORT:-55432}"
 PG_USER="${PG_USER:-referee}"
 PG_PASSWORD="${PG_PASSWORD:-referee}"
 
-# Kafka authentication: "none" (PLAINTEXT, the default) or "scram" (SASL/SCRAM-SHA-512 and ACLs, one
-# principal per service and external system; passwords in $REFEREE_DATA_DIR/secrets/kafka/). See docs/security.md.
-REFEREE_KAFKA_AUTH="${REFEREE_KAFKA_AUTH:-none}"
+# Kafka authentication: "scram" (SASL/SCRAM-SHA-512 and ACLs, one principal per service, external system and
+# the test harness; passwords in $REFEREE_DATA_DIR/secrets/kafka/), or "none" (PLAINTEXT: the opt-out, for a
+# broker of your own). Unset, it is what this data folder's broker was formatted with (a folder formatted before
+# SCRAM was the default is PLAINTEXT), and scram for a new one. See docs/security.md.
+formatted_kafka_auth() {
+    local info="$REFEREE_DATA_DIR/kafka/format.info" auth=""
+    if [[ -f "$info" ]]; then
+        auth="$(sed -n 's/^auth=//p' "$info")"
+        printf '%s\n' "${auth:-none}"
+    elif [[ -f "$REFEREE_DATA_DIR/kafka/data/meta.properties" ]]; then
+        printf 'none\n'
+    else
+        printf 'scram\n'
+    fi
+}
+REFEREE_KAFKA_AUTH="${REFEREE_KAFKA_AUTH:-$(formatted_kafka_auth)}"
 
 export REFEREE_HOME REFEREE_DATA_DIR KAFKA_VERSION KAFKA_PORT KAFKA_CONTROLLER_PORT \
     TEMPORAL_PORT TEMPORAL_UI_PORT PG_PORT PG_USER PG_PASSWORD REFEREE_KAFKA_AUTH

@@ -124,6 +124,12 @@ cmd_up() {
             rollback
             die "$name did not become ready"
         fi
+        # A broker this call started gets its principals and ACLs before anyone uses it (idempotent).
+        if [[ "$name" == kafka && "${state[$name]}" == started && "$REFEREE_KAFKA_AUTH" == scram ]] &&
+            ! "$(script_of kafka)" secure >&2; then
+            rollback
+            die "could not create Kafka's principals and ACLs"
+        fi
         printf '%s %s\n' "${state[$name]}" "$name"
     done
 }

@@ -7,7 +7,7 @@
 #   deploy/kafka.sh wait      block until the broker serves metadata (KAFKA_WAIT_TIMEOUT, 120 s)
 #   deploy/kafka.sh stop      SIGTERM, up to 30 s for a clean shutdown, then SIGKILL
 #   deploy/kafka.sh status    "running"/"stopped"; exit 0 if running, 3 if not
-#   deploy/kafka.sh secure    REFEREE_KAFKA_AUTH=scram: create the SCRAM users and ACLs (after wait)
+#   deploy/kafka.sh secure    REFEREE_KAFKA_AUTH=scram (the default): create the SCRAM users and ACLs (after wait)
 #
 # Settings (see env.sh): KAFKA_VERSION, KAFKA_PORT, KAFKA_CONTROLLER_PORT,
 # REFEREE_DATA_DIR; also KAFKA_HEAP_OPTS (default "-Xms256m -Xmx512m") and
@@ -335,8 +335,10 @@ cmd_secure() {
         "sasl.mechanism=SCRAM-SHA-512" \
         "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(kafka_password admin)\";" \
         >"$KAFKA_ADMIN_CONFIG")
-    REFEREE_DATA_DIR="$REFEREE_DATA_DIR" "$REFEREE_HOME/.venv/bin/referee" infra kafka-access plan >"$KAFKA_ACCESS_PLAN" ||
-        die "could not write the Kafka access plan"
+    # A development broker serves the test suite too: its stacks (topics it-*) get their ACLs and the harness
+    # its principal (`tests`); production plans are made without --test-stacks.
+    REFEREE_DATA_DIR="$REFEREE_DATA_DIR" REFEREE_TOPIC_PREFIX="" "$REFEREE_HOME/.venv/bin/referee" infra kafka-access \
+        plan --test-stacks >"$KAFKA_ACCESS_PLAN" || die "could not write the Kafka access plan"
     java -Xmx256m -cp "$KAFKA_LIB_DIR/*" "$KAFKA_ACCESS_TOOL" "$KAFKA_ADMIN_CONFIG" "$KAFKA_ACCESS_PLAN" ||
         die "applying $KAFKA_ACCESS_PLAN to the broker failed"
 }

@@ -25,7 +25,8 @@ while read -r name port; do
     ALL_SERVICES+=("$name")
     PORTS[$name]="$port"
 done < <("$PYTHON" -m referee_shared.services)
-# The console is a client of the five, not one of them (no Kafka, no Temporal): it is started after them.
+# The console is a client of the five, not one of them (no Temporal; Kafka only for its notification centre,
+# as its own principal): it is started after them.
 ALL_SERVICES+=(console)
 PORTS[console]="${CONSOLE_PORT:-8006}"
 
@@ -66,7 +67,7 @@ start_one() {
         REFEREE_QUALIFICATION_URL="http://127.0.0.1:$(port_of qualification)" \
         REFEREE_ARBITRATION_URL="http://127.0.0.1:$(port_of arbitration)" \
         REFEREE_SETTLEMENT_URL="http://127.0.0.1:$(port_of settlement)" \
-        nohup env $([[ "$name" == console ]] || kafka_client_env "$name") "$PYTHON" -m "referee_$name" >>"$log" 2>&1 &
+        nohup env $(kafka_client_env "$name") "$PYTHON" -m "referee_$name" >>"$log" 2>&1 &
     printf '%s\n' "$!" >"$(pid_file "$name")"
     printf 'started %s (pid %s, http://127.0.0.1:%s)\n' "$name" "$!" "$port"
 }

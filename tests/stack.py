@@ -26,6 +26,7 @@ from temporalio.client import Client
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.catalog import UndecodableMessage, decode
 from referee_shared.events.envelope import Envelope, P, envelope_json
+from referee_shared.kafka.access import TESTS, password_file
 from referee_shared.kafka.admin import create_topics, delete_topics
 from referee_shared.runtime import ServiceRuntime
 from referee_shared.services import SERVICES
@@ -37,6 +38,50 @@ from referee_shared.trust.local import init_trust_dir, signed_as_producer, signe
 KAFKA = os.environ.get("REFEREE_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 TEMPORAL = os.environ.get("REFEREE_TEMPORAL_ADDRESS", "127.0.0.1:7233")
 POSTGRES = os.environ.get("REFEREE_TEST_POSTGRES", "postgresql://referee:referee@127.0.0.1:55432")
+INFRA_DATA_DIR = Path(os.environ.get("REFEREE_DATA_DIR") or REPO_ROOT / ".referee")
+"""the running infrastructure's data folder (deploy/test.sh exports it): how its broker authenticates, and the
+passwords of its principals"""
+
+
+def _broker_auth() -> str:
+    """What the running broker takes, as deploy/kafka.sh recorded when it formatted it: scram or none."""
+    info = INFRA_DATA_DIR / "kafka" / "format.info"
+    lines = info.read_text().splitlines() if info.exists() else []
+    return next((line.removeprefix("auth=") for line in lines if line.startswith("auth=")), "none") or "none"
+
+
+KAFKA_AUTH = _broker_auth()
+
+
+def kafka_client(principal: str = TESTS) -> dict[str, Any]:
+    """aiokafka options connecting as ``principal`` (the harness by default); none on a PLAINTEXT broker."""
+    if KAFKA_AUTH != "scram":
+        return {}
+    return {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": principal,
+        "sasl_plain_password": password_file(INFRA_DATA_DIR, principal).read_text().strip(),
+    }
+
+
+def kafka_env(principal: str = TESTS) -> dict[str, str]:
+    """The same, as the environment of a CLI command the harness runs."""
+    return {f"REFEREE_{name.upper()}": str(value) for name, value in kafka_settings(principal).items()}
+
+
+def kafka_settings(principal: str) -> dict[str, Any]:
+    """The same, as a service's settings: each service of a test stack logs in as itself."""
+    options = kafka_client(principal)
+    if not options:
+        return {}
+    return {
+        "kafka_security_protocol": options["security_protocol"],
+        "kafka_sasl_mechanism": options["sasl_mechanism"],
+        "kafka_sasl_username": principal,
+        "kafka_sasl_password": options["sasl_plain_password"],
+    }
+
 
 BUILDERS: dict[str, tuple[type[ServiceSettings], Callable[..., tuple[ServiceRuntime, Any]]]] = {
     service.name: (service.settings_type(), service.runtime_builder()) for service in SERVICES
@@ -56,7 +101,7 @@ class TopicWatcher:
 
     def __init__(self, topic_names: list[str]) -> None:
         self._names = topic_names
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False)
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=KAFKA, enable_auto_commit=False, **kafka_client())
         self.seen: list[Seen] = []
         self._arrived = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
@@ -153,6 +198,7 @@ class Stack:
                 "retry_delay_seconds": 1,
                 "retry_max_attempts": 3,
                 "log_json": False,
+                **kafka_settings(service),
                 "rules_dir": rules_without_volume_limits(),
                 "message_trust": True,
                 "trust_dir": self.trust_dir,
@@ -164,7 +210,7 @@ class Stack:
 
     async def start(self) -> None:
         init_trust_dir(self.trust_dir)
-        await create_topics(KAFKA, self.prefix)
+        await create_topics(KAFKA, self.prefix, client=kafka_client())
         await _create_databases([f"{self.database_prefix}_{service}" for service in self.instances])
         self.temporal = await connect_temporal(self.settings("registration"))
         for service, count in self.instances.items():
@@ -176,7 +222,7 @@ class Stack:
         for runtimes in self.runtimes.values():
             await runtimes[0].start()  # the first instance migrates before the others start
             await asyncio.gather(*(runtime.start() for runtime in runtimes[1:]))
-        self.producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5)
+        self.producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=5, **kafka_client())
         await self.producer.start()
         self.watcher = TopicWatcher([t.full_name(self.prefix) for t in all_topics_with_dead_letters()])
         await self.watcher.start()
@@ -188,7 +234,7 @@ class Stack:
             await self.producer.stop()
         for runtimes in self.runtimes.values():
             await asyncio.gather(*(runtime.stop() for runtime in runtimes), return_exceptions=True)
-        await delete_topics(KAFKA, self.prefix)
+        await delete_topics(KAFKA, self.prefix, client=kafka_client())
         shutil.rmtree(self.trust_dir, ignore_errors=True)
         await _drop_databases([f"{self.database_prefix}_{service}" for service in self.instances])
 
@@ -288,7 +334,7 @@ async def _drop_databases(names: list[str]) -> None:
 async def infrastructure_problems() -> list[str]:
     """What of Kafka, Temporal and PostgreSQL is not reachable, with how to start it."""
     problems = []
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, request_timeout_ms=3000)
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, request_timeout_ms=3000, **kafka_client())
     try:
         await asyncio.wait_for(producer.start(), 5)
     except Exception as exc:

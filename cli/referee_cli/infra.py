@@ -23,11 +23,15 @@ app.add_typer(access_app, name="kafka-access")
 
 
 @access_app.command("plan")
-def access_plan_command() -> None:
+def access_plan_command(
+    test_stacks: bool = typer.Option(
+        False, "--test-stacks", help="also let the test suite's stacks (topics it-*) run here (development brokers)"
+    ),
+) -> None:
     """Print the SCRAM users and ACLs for deploy/kafka/KafkaAccess.java; creates missing passwords in
     $REFEREE_DATA_DIR/secrets/kafka/ (one file per principal, mode 0600)."""
     settings = ServiceSettings()
-    typer.echo(plan_text(settings.topic_prefix, settings.data_dir), nl=False)
+    typer.echo(plan_text(settings.topic_prefix, settings.data_dir, test_stacks=test_stacks), nl=False)
 
 
 @topics_app.command("create")
@@ -72,7 +76,9 @@ def deadletters(
 
 
 async def _newest(settings: ServiceSettings, topic: str, last: int) -> list[DeadLetter]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, **client_options(settings)
+    )
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()

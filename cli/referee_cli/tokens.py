@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 
 from referee_shared.auth import Role, issue_token
 from referee_shared.events.tokens import TokenRevoked
+from referee_shared.kafka.security import client_options
 from referee_shared.revocation import revocation_record
 from referee_shared.settings import ServiceSettings
 
@@ -60,7 +61,7 @@ def revoke(
     record = revocation_record(revoked, settings.topic_prefix)
 
     async def publish() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", **client_options(settings))
         await producer.start()
         try:
             await producer.send_and_wait(record.topic, record.value, key=record.key)

@@ -42,7 +42,7 @@ def build_http_app(runtime: ServiceRuntime, routers: Sequence[APIRouter], *, tit
     app.add_exception_handler(RequestValidationError, validation_refused)
     app.include_router(revocation.build_router(runtime.sender, runtime.revocations, settings.topic_prefix))
     app.include_router(
-        rule_versions.build_router(runtime.sender, runtime.rules, runtime.rule_uploads, settings.topic_prefix)
+        rule_versions.build_router(runtime.sender, runtime.rules, runtime.rule_uploads, runtime.rule_publisher)
     )
 
     @app.get("/health/live", tags=["operations"], summary="Is this process alive? (liveness probe)")

@@ -180,6 +180,16 @@ REASONS: tuple[Reason, ...] = (
         ("unknown_lead", "引用了 Referee 不知道的线索", "the message names a lead Referee does not know"),
         ("owner_not_lock_holder", "成交归属与线索持有方不符", "a won deal names an owner who does not hold the lead"),
         (
+            "channel_mismatch",
+            "成交申报的渠道与伙伴档案不符",
+            "a deal declares a channel other than the partner registry's",
+        ),
+        ("unknown_dispute", "裁决引用了仲裁从未受理的争议", "a ruling names a dispute arbitration never opened"),
+        ("dispute_not_open", "争议已被驳回或已执行裁决", "the ruling's dispute was refused or already acted on"),
+        ("ruling_not_announced", "仲裁从未公布该裁决", "no such ruling step was announced on disputes.events"),
+        ("arbiter_not_authorised", "裁决人是争议一方，无权裁决", "the arbiter is a party to the dispute"),
+        ("not_a_party", "裁决涉及争议以外的伙伴", "the ruling moves a lead held by, or gives it to, a non-party"),
+        (
             "unprocessable",
             "内容与 Referee 的记录矛盾，详见原因",
             "valid, but contradicts Referee's records: see the reason",

@@ -33,7 +33,7 @@ from .observability.tracing import instrument_engine, instrument_httpx, tracing_
 from .outbox import OutboxRelay, Transactions
 from .revocation import RevocationList, follow_revocations
 from .rules.rulebook import RuleBook
-from .rules.versions import Uploads, follow_rule_versions
+from .rules.versions import Publisher, Reader, Uploads, follow_rule_versions
 from .settings import ServiceSettings
 from .temporal import connect_temporal
 from .trust.local import service_trust
@@ -74,6 +74,7 @@ class ServiceRuntime:
             instrument_httpx()
         self.sessions = make_sessions(self.engine)
         signer, verifier = service_trust(settings)
+        self.signer = signer
         self.transactions = Transactions(
             self.sessions,
             tables,
@@ -103,7 +104,9 @@ class ServiceRuntime:
         self.revocations = RevocationList()
         follow_revocations(self.broker, settings.topic_prefix, self.revocations)
         self.rule_uploads = Uploads()
-        follow_rule_versions(self.broker, settings.topic_prefix, self.rules, self.rule_uploads)
+        self.rule_publisher = Publisher(settings.service_name, signer, settings.topic_prefix)
+        version_reader = Reader(settings.service_name, settings.topic_prefix, verifier, self.sender, self.clock)
+        follow_rule_versions(self.broker, version_reader, self.rules, self.rule_uploads)
         self._migrations = migrations
         self._uses_temporal = uses_temporal
         self._temporal: Client | None = None

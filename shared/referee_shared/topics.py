@@ -156,7 +156,7 @@ DISPUTES_EVENTS = Topic(
     direction="out",
     description="every step of a dispute for its parties: refused, opened, statements, reminders, escalations, rulings",
     producers=("arbitration",),
-    consumers=(PORTALS, "HQ", "registration"),
+    consumers=(PORTALS, "HQ", "registration", "settlement"),
 )
 SETTLEMENTS_STATEMENTS: Topic[SettlementStatement | PaymentRetryRequested | PaymentFlagged] = Topic(
     "settlements.statements",
@@ -262,7 +262,7 @@ PARTNERS_REGISTRY = Topic(
     partitions=3,
     config={"cleanup.policy": "compact"},
     producers=("registration",),
-    consumers=(PORTALS,),
+    consumers=(PORTALS, "settlement"),
 )
 RULES_VERSIONS = Topic(
     "rules.versions",
@@ -273,8 +273,10 @@ RULES_VERSIONS = Topic(
     description="rule set versions uploaded while the system runs; each governs decisions from its effective_from",
     # One partition and compaction: every instance reads every version from the start when it starts.
     partitions=1,
-    config={"cleanup.policy": "compact"},
-    producers=("channel managers (`/admin/rules/versions` on any service, `referee rules upload`)",),
+    config={"cleanup.policy": "compact", **_BROKER_TIME},
+    # A channel manager uploads through any service (`/admin/rules/versions`, `referee rules upload`); that
+    # service signs the version as itself.
+    producers=SERVICE_NAMES,
     consumers=("every service instance (no consumer group)",),
 )
 

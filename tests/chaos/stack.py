@@ -76,6 +76,7 @@ class Stack:
             PG_WAIT_TIMEOUT="600",
             PG_PORT=str(self.ports.postgres),
             REFEREE_KAFKA_BOOTSTRAP=self.kafka_bootstrap,
+            REFEREE_KAFKA_AUTH="none",  # its own brokers, killed and restarted: PLAINTEXT (the deploy scripts' opt-out)
             REFEREE_KAFKA_REPLICATION_FACTOR=str(self.replication_factor),
             REFEREE_TEMPORAL_ADDRESS=f"127.0.0.1:{self.ports.temporal}",
             REFEREE_TOPIC_PREFIX=self.topic_prefix,

@@ -28,7 +28,7 @@ from referee_settlement.settings import SettlementSettings
 from referee_shared.http import build_http_app
 
 from ..arbitration_stack import CourtStack
-from ..stack import Stack, infrastructure_problems, new_prefix
+from ..stack import Stack, infrastructure_problems, kafka_settings, new_prefix
 
 pytestmark = pytest.mark.integration
 CHROMIUM = "/usr/bin/chromium"
@@ -108,6 +108,7 @@ async def console_url(
         notifications_from_kafka=True,
         topic_prefix=registration.topic_prefix,
         kafka_bootstrap=registration.kafka_bootstrap,
+        **kafka_settings("console"),
         message_trust=registration.message_trust,
         trust_dir=registration.trust_dir,
         smtp_host="127.0.0.1",

@@ -29,7 +29,7 @@ from referee_shared.topics import LEADS_DECISIONS, LEADS_SUBMITTED, SETTLEMENTS_
 from referee_shared.trust.local import key_path, registry_path
 
 from ..builders import make_uscc
-from ..stack import KAFKA, Stack
+from ..stack import KAFKA, Stack, kafka_client
 
 
 def _signer(stack: Stack, producer: str) -> Signer:
@@ -80,14 +80,15 @@ async def test_the_example_portal_registers_reads_its_decisions_and_renews_an_ex
         rejected.append(code)
 
     portal = PartnerPortal(
-        RefereeProducer(KAFKA, _signer(stack, "partner-portal"), topic_prefix=stack.prefix),
+        RefereeProducer(KAFKA, _signer(stack, "partner-portal"), topic_prefix=stack.prefix, **kafka_client()),
         RefereeConsumer(
             KAFKA,
             ["leads.decisions"],
-            f"portal-{uuid4().hex[:8]}",
+            f"{stack.prefix}portal-{uuid4().hex[:8]}",
             _verifier(stack, "registration"),
             topic_prefix=stack.prefix,
             on_rejected=on_rejected,
+            **kafka_client(),
         ),
         RefereeHttp("http://registration", identity_provider, transport=_transport(stack, "registration")),
     )
@@ -118,7 +119,7 @@ async def test_the_example_portal_registers_reads_its_decisions_and_renews_an_ex
 async def test_a_resent_registration_is_one_registration_and_a_forged_one_is_dead_lettered_as_bad_signature(
     stack: Stack,
 ) -> None:
-    producer = RefereeProducer(KAFKA, _signer(stack, "partner-portal"), topic_prefix=stack.prefix)
+    producer = RefereeProducer(KAFKA, _signer(stack, "partner-portal"), topic_prefix=stack.prefix, **kafka_client())
     async with producer:
         lead = _registration("dealer-hangzhou", "杭州之江建筑装饰有限公司", make_uscc(uuid4().int % 10**9))
         document = await producer.send(lead)
@@ -165,16 +166,17 @@ async def test_the_example_finance_connector_pays_a_statement_retries_a_failed_l
         RefereeConsumer(
             KAFKA,
             ["settlements.statements"],
-            f"finance-{uuid4().hex[:8]}",
+            f"{stack.prefix}finance-{uuid4().hex[:8]}",
             _verifier(stack, "settlement"),
             topic_prefix=stack.prefix,
+            **kafka_client(),
         ),
-        RefereeProducer(KAFKA, _signer(stack, "finance"), topic_prefix=stack.prefix),
+        RefereeProducer(KAFKA, _signer(stack, "finance"), topic_prefix=stack.prefix, **kafka_client()),
         bank,
     )
     await connector.start()
     try:
-        async with RefereeProducer(KAFKA, _signer(stack, "erp"), topic_prefix=stack.prefix) as erp:
+        async with RefereeProducer(KAFKA, _signer(stack, "erp"), topic_prefix=stack.prefix, **kafka_client()) as erp:
             await erp.send(
                 DealClosed(
                     deal_id=deal_id,

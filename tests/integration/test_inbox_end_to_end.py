@@ -21,7 +21,7 @@ from referee_shared.topics import TASKS_EVENTS
 from referee_shared.trust.local import signed_as_producer
 
 from ..builders import envelope
-from ..stack import KAFKA, Stack
+from ..stack import KAFKA, Stack, kafka_client
 
 
 @workflow.defn(sandboxed=False)
@@ -59,7 +59,7 @@ TRUST: list[Path] = []
 
 @activity.defn
 async def open_task(task: TaskOpened) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA)
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, **kafka_client())
     await producer.start()
     try:
         signed = signed_as_producer(TRUST[0], envelope(task, producer="dedup"))  # plays a service that opens tasks

@@ -11,7 +11,7 @@ from referee_shared.kafka.security import broker_security, client_options
 from referee_shared.settings import ServiceSettings
 from referee_shared.topics import LEADS_SUBMITTED
 
-from ..stack import KAFKA, new_prefix
+from ..stack import KAFKA, kafka_client, new_prefix
 
 
 def test_a_development_machine_talks_plaintext_and_production_sasl_over_tls() -> None:
@@ -39,9 +39,9 @@ async def test_topics_are_created_with_the_replication_factor_of_the_settings() 
     try:
         # One broker here: three replicas cannot be placed, which proves the factor reaches the broker.
         with pytest.raises(InvalidReplicationFactorError):
-            await create_topics(KAFKA, prefix, (LEADS_SUBMITTED,), replication_factor=3)
-        assert await create_topics(KAFKA, prefix, (LEADS_SUBMITTED,), replication_factor=1) == [
+            await create_topics(KAFKA, prefix, (LEADS_SUBMITTED,), replication_factor=3, client=kafka_client())
+        assert await create_topics(KAFKA, prefix, (LEADS_SUBMITTED,), replication_factor=1, client=kafka_client()) == [
             LEADS_SUBMITTED.full_name(prefix)
         ]
     finally:
-        await delete_topics(KAFKA, prefix)
+        await delete_topics(KAFKA, prefix, client=kafka_client())

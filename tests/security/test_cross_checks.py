@@ -119,6 +119,11 @@ async def test_a_ruling_signed_by_arbitration_for_a_dispute_never_opened_moves_n
         f"unknown_dispute: ruling names dispute {made_up.dispute_id}, which arbitration never opened" in letter.reason
     )
     assert _no_transfer_of(guarded, lead)
+    # Settlement makes the same check before it moves any credit.
+    credit = await dead_letter(guarded, "settlement", str(made_up.dispute_id))
+    assert credit.reason_code == "unknown_dispute"
+    assert f"ruling names dispute {made_up.dispute_id}, which arbitration never opened" in credit.reason
+    assert await _credit_ruling(guarded, lead) is None
 
 
 async def test_a_ruling_by_a_party_or_to_an_outsider_moves_no_lock(guarded: Stack) -> None:
@@ -145,6 +150,43 @@ async def test_a_ruling_by_a_party_or_to_an_outsider_moves_no_lock(guarded: Stac
     assert refused_party.reason.startswith(f"arbiter_not_authorised: dealer-shaoxing is a party to dispute {by_party}")
     assert refused_outsider.reason.startswith("not_a_party: the ruling gives the customer to agent-zhang")
     assert _no_transfer_of(guarded, lead)
+    settlement_party = await dead_letter(guarded, "settlement", str(by_party))
+    settlement_outsider = await dead_letter(guarded, "settlement", str(to_outsider))
+    assert (settlement_party.reason_code, settlement_outsider.reason_code) == ("arbiter_not_authorised", "not_a_party")
+    assert await _credit_ruling(guarded, lead) is None
+
+
+async def _credit_ruling(stack: Stack, lead: LeadSubmitted) -> str | None:
+    """The dispute of the ruling settlement recorded on the lead's credit, if any."""
+    async with stack.runtimes["settlement"][0].transactions.sessions() as session:
+        ruling = await SettlementRepository(session).ruling(lead.lead_id)
+    return str(ruling.dispute_id) if ruling is not None else None
+
+
+async def test_settlement_refuses_a_dealers_won_deal_declared_direct_to_get_another_share(guarded: Stack) -> None:
+    """The channel is the partner registry's: a dealer's deal declared ``direct`` (the direct team's split) is
+    refused, and the same deal with the registry's channel is settled."""
+    lead = submission("dealer-hangzhou", who=customer("杭州交叉核对六号建设有限公司", uscc=make_uscc(9206)))
+    await locked(guarded, lead)
+    as_direct = deal_closed(
+        "D-x-as-direct", lead_id=lead.lead_id, owner="dealer-hangzhou", owner_channel=Channel.DIRECT, contributors=(),
+        product_line="tiles", amount="380000.00",
+    )  # fmt: skip
+    await guarded.publish(DEALS_CLOSED, envelope(as_direct, producer="erp"), key=as_direct.deal_id)
+    letter = await dead_letter(guarded, "settlement", as_direct.deal_id)
+    assert letter.reason_code == "channel_mismatch"
+    assert letter.reason == (
+        "channel_mismatch: deal D-x-as-direct declares owner dealer-hangzhou as direct; "
+        "the partner registry says dealer"
+    )
+    helper = deal_closed(
+        "D-x-helper-as-direct", lead_id=lead.lead_id, owner="dealer-hangzhou", owner_channel=Channel.DEALER,
+        contributors=(("agent-zhang", Channel.DIRECT, "0.5"),), product_line="tiles", amount="380000.00",
+    )  # fmt: skip
+    await guarded.publish(DEALS_CLOSED, envelope(helper, producer="erp"), key=helper.deal_id)
+    assert (await dead_letter(guarded, "settlement", helper.deal_id)).reason.startswith(
+        "channel_mismatch: deal D-x-helper-as-direct declares contributor agent-zhang as direct"
+    )
 
 
 async def test_a_dispute_over_kafka_gets_the_respondent_the_system_finds(guarded: Stack) -> None:

@@ -33,7 +33,7 @@ from referee_shared.trust.registry import ProducerRegistry
 
 from ..arbitration_builders import dispute_by
 from ..builders import customer, envelope, make_uscc, submission
-from ..stack import KAFKA, Stack
+from ..stack import KAFKA, Stack, kafka_client, kafka_env
 from .test_message_attacks import accepted, forged_as
 
 REFEREE = Path(sys.executable).with_name("referee")
@@ -72,6 +72,7 @@ def verify(stack: Stack, chain: str, *options: str) -> subprocess.CompletedProce
         "REFEREE_TRUST_DIR": str(stack.trust_dir),
         "REFEREE_LOCAL_MODE": "true",
         "REFEREE_DATA_DIR": str(stack.trust_dir.parent / f"{stack.trust_dir.name}-data"),
+        **kafka_env(),
     }
     command = [
         str(REFEREE),
@@ -111,7 +112,7 @@ async def test_a_rewrite_with_recomputed_hashes_is_named_against_the_signed_chec
     registry = ProducerRegistry.load(registry_path(guarded.trust_dir))
 
     async def anchored_check() -> VerificationView:
-        found = await read_checkpoints(KAFKA, guarded.prefix, registry)
+        found = await read_checkpoints(KAFKA, guarded.prefix, registry, client_options=kafka_client())
         anchors = {name: [Anchor(c.seq, c.hash, c.at) for c in found.of(name)] for name in found.by_chain}
         [result] = await queries.verify_anchored(anchors, [chain])
         return result
@@ -153,6 +154,8 @@ async def test_a_checkpoint_not_signed_by_registration_is_refused(guarded: Stack
     forged = forged_as(guarded, envelope(fake, producer="registration"), "partner-portal")
     await guarded.publish(EVIDENCE_CHECKPOINTS, forged, key=chain, signed=False)
     await guarded.events(EVIDENCE_CHECKPOINTS, lambda e: e.payload.chain == chain)
-    found = await read_checkpoints(KAFKA, guarded.prefix, ProducerRegistry.load(registry_path(guarded.trust_dir)))
+    found = await read_checkpoints(
+        KAFKA, guarded.prefix, ProducerRegistry.load(registry_path(guarded.trust_dir)), client_options=kafka_client()
+    )
     assert found.of(chain) == []
     assert any(reason.startswith("bad_signature") for reason in found.refused)

@@ -110,9 +110,12 @@ async def test_each_writer_writes_its_own_topics(secured_broker: str) -> None:
     await written("registration", "leads.decisions")
     await written("registration", "deadletter.registration")
     await written("arbitration", "disputes.rulings")
+    await written("qualification", "rules.versions")  # a channel manager uploaded through qualification
 
 
 async def test_a_service_may_not_write_another_services_topics(secured_broker: str) -> None:
-    for name, topic in (("registration", "disputes.rulings"), ("settlement", "deals.closed"), ("erp", "leads.locks")):
+    # the test harness's principal reaches only the test stacks' topics (it-*), never the install's
+    pairs = (("registration", "disputes.rulings"), ("settlement", "deals.closed"), ("erp", "leads.locks"))
+    for name, topic in (*pairs, ("tests", "deals.closed"), ("console", "leads.decisions")):
         with pytest.raises(TopicAuthorizationFailedError):
             await written(name, topic)

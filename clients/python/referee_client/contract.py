@@ -88,7 +88,7 @@ class DeadLetter(_Model):
     "The record written to a consumer's dead-letter topic instead of crashing or losing the message."
     consumer: str
     reason: str
-    reason_code: Literal["unknown_producer", "bad_signature", "may_not_write", "may_not_speak_for", "tombstone", "not_json", "not_an_object", "unknown_type", "unknown_version", "invalid_payload", "unknown_lead", "owner_not_lock_holder", "unprocessable", "handler_failed", "not_yet", "bad_retry_record"] = 'unprocessable'
+    reason_code: Literal["unknown_producer", "bad_signature", "may_not_write", "may_not_speak_for", "tombstone", "not_json", "not_an_object", "unknown_type", "unknown_version", "invalid_payload", "unknown_lead", "owner_not_lock_holder", "channel_mismatch", "unknown_dispute", "dispute_not_open", "ruling_not_announced", "arbiter_not_authorised", "not_a_party", "unprocessable", "handler_failed", "not_yet", "bad_retry_record"] = 'unprocessable'
     failed_at: AwareDatetime
     source_topic: str
     partition: int
@@ -932,6 +932,12 @@ REASONS: dict[str, ReasonText] = {
     "invalid_payload": ReasonText("消息不符合其 schema", "the envelope or payload does not match its schema", ("deadletter.reason_code",)),
     "unknown_lead": ReasonText("引用了 Referee 不知道的线索", "the message names a lead Referee does not know", ("deadletter.reason_code",)),
     "owner_not_lock_holder": ReasonText("成交归属与线索持有方不符", "a won deal names an owner who does not hold the lead", ("deadletter.reason_code",)),
+    "channel_mismatch": ReasonText("成交申报的渠道与伙伴档案不符", "a deal declares a channel other than the partner registry's", ("deadletter.reason_code",)),
+    "unknown_dispute": ReasonText("裁决引用了仲裁从未受理的争议", "a ruling names a dispute arbitration never opened", ("deadletter.reason_code",)),
+    "dispute_not_open": ReasonText("争议已被驳回或已执行裁决", "the ruling's dispute was refused or already acted on", ("deadletter.reason_code",)),
+    "ruling_not_announced": ReasonText("仲裁从未公布该裁决", "no such ruling step was announced on disputes.events", ("deadletter.reason_code",)),
+    "arbiter_not_authorised": ReasonText("裁决人是争议一方，无权裁决", "the arbiter is a party to the dispute", ("deadletter.reason_code",)),
+    "not_a_party": ReasonText("裁决涉及争议以外的伙伴", "the ruling moves a lead held by, or gives it to, a non-party", ("deadletter.reason_code",)),
     "unprocessable": ReasonText("内容与 Referee 的记录矛盾，详见原因", "valid, but contradicts Referee's records: see the reason", ("deadletter.reason_code",)),
     "handler_failed": ReasonText("多次处理失败", "processing failed on every attempt", ("deadletter.reason_code",)),
     "not_yet": ReasonText("所依赖的消息在重试期限内一直没有到达", "what the message depends on never arrived within the retry bound", ("deadletter.reason_code",)),

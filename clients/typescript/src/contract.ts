@@ -85,7 +85,7 @@ export interface DeadLetter {
   consumer: string;
   reason: string;
   /** why, as a code (see the reason-code table of docs/contract.md) */
-  reason_code?: "unknown_producer" | "bad_signature" | "may_not_write" | "may_not_speak_for" | "tombstone" | "not_json" | "not_an_object" | "unknown_type" | "unknown_version" | "invalid_payload" | "unknown_lead" | "owner_not_lock_holder" | "unprocessable" | "handler_failed" | "not_yet" | "bad_retry_record";
+  reason_code?: "unknown_producer" | "bad_signature" | "may_not_write" | "may_not_speak_for" | "tombstone" | "not_json" | "not_an_object" | "unknown_type" | "unknown_version" | "invalid_payload" | "unknown_lead" | "owner_not_lock_holder" | "channel_mismatch" | "unknown_dispute" | "dispute_not_open" | "ruling_not_announced" | "arbiter_not_authorised" | "not_a_party" | "unprocessable" | "handler_failed" | "not_yet" | "bad_retry_record";
   failed_at: string;
   source_topic: string;
   partition: number;
@@ -740,6 +740,12 @@ export const REASONS = {
   invalid_payload: { zh: "消息不符合其 schema", en: "the envelope or payload does not match its schema", carriedBy: ["deadletter.reason_code"] },
   unknown_lead: { zh: "引用了 Referee 不知道的线索", en: "the message names a lead Referee does not know", carriedBy: ["deadletter.reason_code"] },
   owner_not_lock_holder: { zh: "成交归属与线索持有方不符", en: "a won deal names an owner who does not hold the lead", carriedBy: ["deadletter.reason_code"] },
+  channel_mismatch: { zh: "成交申报的渠道与伙伴档案不符", en: "a deal declares a channel other than the partner registry's", carriedBy: ["deadletter.reason_code"] },
+  unknown_dispute: { zh: "裁决引用了仲裁从未受理的争议", en: "a ruling names a dispute arbitration never opened", carriedBy: ["deadletter.reason_code"] },
+  dispute_not_open: { zh: "争议已被驳回或已执行裁决", en: "the ruling's dispute was refused or already acted on", carriedBy: ["deadletter.reason_code"] },
+  ruling_not_announced: { zh: "仲裁从未公布该裁决", en: "no such ruling step was announced on disputes.events", carriedBy: ["deadletter.reason_code"] },
+  arbiter_not_authorised: { zh: "裁决人是争议一方，无权裁决", en: "the arbiter is a party to the dispute", carriedBy: ["deadletter.reason_code"] },
+  not_a_party: { zh: "裁决涉及争议以外的伙伴", en: "the ruling moves a lead held by, or gives it to, a non-party", carriedBy: ["deadletter.reason_code"] },
   unprocessable: { zh: "内容与 Referee 的记录矛盾，详见原因", en: "valid, but contradicts Referee's records: see the reason", carriedBy: ["deadletter.reason_code"] },
   handler_failed: { zh: "多次处理失败", en: "processing failed on every attempt", carriedBy: ["deadletter.reason_code"] },
   not_yet: { zh: "所依赖的消息在重试期限内一直没有到达", en: "what the message depends on never arrived within the retry bound", carriedBy: ["deadletter.reason_code"] },

@@ -19,6 +19,7 @@ from .ports import SettlementWorkflows
 from .settings import SettlementSettings
 from .store import messaging
 from .usecases import LeadHolders, Settlement
+from .usecases.trusted import TrustedRecords
 from .views.reports import Reports
 from .workflows.activities import SettlementActivities
 from .workflows.client import TemporalSettlementWorkflows
@@ -45,7 +46,8 @@ def build_runtime(
         workflows or TemporalSettlementWorkflows(lambda: runtime.temporal, settings),
         cross_checks=settings.cross_checks,
     )
-    register_handlers(runtime.consumer, settlement, LeadHolders(runtime.transactions))
+    holders, trusted = LeadHolders(runtime.transactions), TrustedRecords(runtime.transactions)
+    register_handlers(runtime.consumer, settlement, holders, trusted)
     steps = Statements(runtime.transactions, runtime.rules, settings)
     runtime.run_worker([SettlementWorkflow], SettlementActivities(steps).all())
     runtime.sample_gauges(GAUGES)

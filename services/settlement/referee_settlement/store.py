@@ -137,6 +137,29 @@ class LeadHolder(Base):
     changed_at: Mapped[datetime]
 
 
+class DisputeHeard(Base):
+    """A dispute as arbitration announced it on disputes.events: a ruling moves credit only if it matches one."""
+
+    __tablename__ = "disputes_seen"
+
+    dispute_id: Mapped[UUID] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    parties: Mapped[list[Any]]
+    rulings: Mapped[list[Any]]
+    """every ruling step announced: {"by", "outcome", "level"}"""
+    updated_at: Mapped[datetime]
+
+
+class PartnerChannel(Base):
+    """Each partner's channel as the partner registry (partners.registry) says: a deal's channels are checked on it."""
+
+    __tablename__ = "partner_channels"
+
+    partner_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime]
+
+
 class PaymentReport(Base):
     __tablename__ = "payment_reports"
 
@@ -203,6 +226,12 @@ class SettlementRepository:
 
     async def lead_holder(self, lead_id: UUID) -> LeadHolder | None:
         return await self._session.get(LeadHolder, lead_id)
+
+    async def dispute_heard(self, dispute_id: UUID) -> DisputeHeard | None:
+        return await self._session.get(DisputeHeard, dispute_id, with_for_update=True)
+
+    async def partner_channel(self, partner_id: str) -> PartnerChannel | None:
+        return await self._session.get(PartnerChannel, partner_id)
 
     async def payment_report(self, payment_id: str) -> PaymentReport | None:
         return await self._session.get(PaymentReport, payment_id)

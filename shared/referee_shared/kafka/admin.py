@@ -50,11 +50,11 @@ async def create_topics(
         await admin.close()
 
 
-async def delete_topics(bootstrap: str, prefix: str) -> None:
+async def delete_topics(bootstrap: str, prefix: str, *, client: dict[str, Any] | None = None) -> None:
     """Delete every topic carrying ``prefix`` (used by test runs to clean up after themselves)."""
     if not prefix:
         raise ValueError("refusing to delete topics without a prefix")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(client or {}))
     await admin.start()
     try:
         names = [n for n in await admin.list_topics() if n.startswith(prefix)]

@@ -5,12 +5,19 @@ every service instance adds it to its RuleBook, where it governs decisions from 
 Services choose the version in force at the moment of each message (``RuleBook.for_product_line(line,
 at)`` with the broker's time), so a version never decides what came before it, and a decision made
 under an earlier version is never re-decided.
+
+A version is a rule of the game, so it is trusted like any other message: the service that took the upload
+signs it as itself, and every instance verifies it against the producer registry before adding it. A version
+that is forged, unreadable or does not fit the book is not applied; one that arrives while an instance runs is
+dead-lettered by it with the reason (one reading the topic again from its start only logs the old ones, so a
+restart does not write the same letter again).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import yaml
@@ -19,11 +26,14 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import BaseModel, Field, ValidationError
 
 from ..auth import Principal, Role, require
+from ..clock import Clock
 from ..events.catalog import UndecodableMessage, decode
 from ..events.envelope import envelope_json, new_envelope
 from ..events.rules import RuleVersionPublished
+from ..kafka.deadletter import DeadLetter
 from ..kafka.publisher import Record, RecordSender
-from ..topics import RULES_VERSIONS
+from ..topics import RULES_VERSIONS, dead_letter_topic
+from ..trust.signing import MessageVerifier, Signer
 from .rulebook import RuleBook, RuleError
 from .ruleset import RuleSet
 
@@ -79,10 +89,23 @@ def check_schedule(book: RuleBook, rules: RuleSet, now: datetime) -> None:
         raise DraftRefused(problems)
 
 
-def version_record(published: RuleVersionPublished, topic_prefix: str) -> Record:
+@dataclass(frozen=True)
+class Publisher:
+    """Who puts uploaded versions on the topic: the service that took the upload, signing as itself."""
+
+    producer: str
+    signer: Signer | None
+    topic_prefix: str
+
+
+def version_record(published: RuleVersionPublished, publisher: Publisher) -> Record:
     rules = RuleSet.model_validate(published.rule_set)
-    envelope = new_envelope(published, producer="admin", occurred_at=published.uploaded_at)
-    return Record(RULES_VERSIONS.full_name(topic_prefix), rules.ref.encode(), envelope_json(envelope), headers={})
+    envelope = new_envelope(published, producer=publisher.producer, occurred_at=published.uploaded_at)
+    if publisher.signer is not None:
+        envelope = publisher.signer.sign(envelope)
+    return Record(
+        RULES_VERSIONS.full_name(publisher.topic_prefix), rules.ref.encode(), envelope_json(envelope), headers={}
+    )
 
 
 class Provenance(BaseModel):
@@ -100,13 +123,12 @@ class Uploads:
         self.by_ref: dict[str, Provenance] = {}
 
     def take(self, book: RuleBook, published: RuleVersionPublished) -> bool:
-        """Add the version to the book; False when it was known already or contradicts the book."""
+        """Add the version to the book; False when it was known already. VersionRefused when it does not fit."""
         try:
             rules = RuleSet.model_validate(published.rule_set)
             added = book.add(rules)
         except (ValidationError, RuleError) as exc:
-            log.warning("ignored a rule set version that does not fit: %s", exc)
-            return False
+            raise VersionRefused(f"rule_version_refused: the version does not fit the rule book: {exc}") from exc
         self.by_ref.setdefault(
             rules.ref,
             Provenance(
@@ -120,17 +142,71 @@ class Uploads:
         return added
 
 
-def follow_rule_versions(broker: KafkaBroker, topic_prefix: str, book: RuleBook, uploads: Uploads) -> None:
-    """Subscribe this instance to every rule set version, past and future."""
+class VersionRefused(UndecodableMessage):
+    """A version read from the topic that is not applied (see ``code`` and ``reason``)."""
 
-    @broker.subscriber(RULES_VERSIONS.full_name(topic_prefix), auto_offset_reset="earliest")
+    def __init__(self, reason: str, code: str = "unprocessable") -> None:
+        super().__init__(reason, code)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What one service instance needs to check the versions it reads and dead-letter the ones it refuses."""
+
+    service: str
+    topic_prefix: str
+    verifier: MessageVerifier | None
+    sender: RecordSender
+    clock: Clock
+
+
+# A version the broker stamped before this instance started was judged by the instances running then.
+_REPLAYED = timedelta(seconds=5)
+
+
+def follow_rule_versions(broker: KafkaBroker, reader: Reader, book: RuleBook, uploads: Uploads) -> None:
+    """Subscribe this instance to every rule set version, past and future; apply only the trusted ones."""
+    started_at = datetime.now(UTC)  # compared with the broker's timestamps: wall time, not the business clock
+
+    @broker.subscriber(RULES_VERSIONS.full_name(reader.topic_prefix), auto_offset_reset="earliest")
     async def published(message: KafkaMessage) -> None:
+        raw = message.body if isinstance(message.body, bytes) else b""
         try:
-            event = decode(RULES_VERSIONS, message.body)
+            event = decode(RULES_VERSIONS, raw)
+            if reader.verifier is not None:
+                reader.verifier.check(RULES_VERSIONS.name, raw, event, partner_checked=False)
+            uploads.take(book, event.payload)
         except UndecodableMessage as exc:
-            log.warning("ignored an unreadable rule set version", extra={"reason": exc.reason})
-            return
-        uploads.take(book, event.payload)
+            timestamp = getattr(message.raw_message, "timestamp", None)
+            stamped = datetime.fromtimestamp(timestamp / 1000, UTC) if timestamp else started_at
+            if stamped < started_at - _REPLAYED:
+                log.warning("refused a rule set version read again: %s", exc.reason)
+                return
+            await reader.sender.send([_dead_letter(reader, message, raw, exc)])
+
+
+def _dead_letter(reader: Reader, message: KafkaMessage, raw: bytes, refused: UndecodableMessage) -> Record:
+    record: Any = message.raw_message  # one ConsumerRecord: the subscriber is not batched
+    headers = {name: value.decode("utf-8", "replace") for name, value in record.headers or ()}
+    letter = DeadLetter.of(
+        consumer=reader.service,
+        reason=refused.reason,
+        reason_code=refused.code,
+        failed_at=reader.clock.now(),
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=raw,
+        headers=headers,
+    )
+    log.warning("dead-lettered a rule set version: %s", refused.reason)
+    return Record(
+        dead_letter_topic(reader.service).full_name(reader.topic_prefix),
+        record.key,
+        letter.model_dump_json().encode(),
+        {"dead-letter-reason": refused.reason[:500], "source-topic": record.topic},
+    )
 
 
 class UploadVersion(BaseModel):
@@ -150,7 +226,7 @@ class VersionSummary(BaseModel):
 AdminPrincipal = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
-def build_router(sender: RecordSender, book: RuleBook, uploads: Uploads, topic_prefix: str) -> APIRouter:
+def build_router(sender: RecordSender, book: RuleBook, uploads: Uploads, publisher: Publisher) -> APIRouter:
     router = APIRouter(prefix="/admin/rules", tags=["operations"])
 
     @router.post("/versions", status_code=status.HTTP_201_CREATED, summary="Schedule a new version of a rule set")
@@ -164,7 +240,7 @@ def build_router(sender: RecordSender, book: RuleBook, uploads: Uploads, topic_p
         published = RuleVersionPublished(
             rule_set=rules.model_dump(mode="json"), uploaded_by=principal.subject, reason=body.reason, uploaded_at=now
         )
-        await sender.send([version_record(published, topic_prefix)])
+        await sender.send([version_record(published, publisher)])
         uploads.take(book, published)  # this instance has it at once; the others as the topic reaches them
         return _summary(rules, uploads)
 

@@ -29,6 +29,7 @@ from ..ports import SettlementWorkflows
 from ..records import deal_terms
 from ..store import CreditRuling, Deal, PaymentReport, SettlementRepository, Statement, StatementLine
 from .holders import check_deal
+from .trusted import check_channels, check_ruling
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class Settlement:
             if await tx.first_time(CONSUMER, event.event_id):
                 if self._cross_checks:
                     await check_deal(repo, closed)
+                    await check_channels(repo, closed)
                 tell = await self._record_closed(tx, repo, deal_row)
             elif await tx.processed(TOLD, event.event_id):
                 return
@@ -147,7 +149,10 @@ class Settlement:
             repo = SettlementRepository(tx.session)
             if await tx.processed(TOLD, event.event_id):
                 return
-            if await tx.first_time(CONSUMER, event.event_id) and not await self._record_ruling(tx, repo, ruling):
+            first = await tx.first_time(CONSUMER, event.event_id)
+            if first and self._cross_checks:
+                await check_ruling(repo, ruling)
+            if first and not await self._record_ruling(tx, repo, ruling):
                 return
             deals = await repo.deals_of_lead_for_update(ruling.lead_id)
             tells = [tell for deal in deals if (tell := _revision_to_tell(deal, reason)) is not None]
