@@ -84,8 +84,6 @@ class Stack:
             REFEREE_MESSAGE_TRUST="true",
             REFEREE_PARTNER_REGISTRY_REQUIRED="true",
             REFEREE_LOG_JSON="true",
-            # The suite's brokers are plain (it chooses, whatever the install's default becomes).
-            REFEREE_KAFKA_AUTH="none",
             # A killed instance is noticed in 6 s (the broker's floor), and, a static member of its groups,
             # takes its partitions back on restart without waiting for a rebalance.
             REFEREE_KAFKA_SESSION_TIMEOUT_MS="6000",
