@@ -172,7 +172,7 @@ async def test_an_altered_record_is_named_by_the_endpoint_and_the_cli(
     [finding] = verification["findings"]
     assert (finding["problem"], finding["seq"]) == ("altered", 5)
     assert "record #5 (activity by dealer-shaoxing" in finding["detail"]
-    outcome = await referee(system, "evidence", "verify", "--lead", winner)
+    outcome = await referee(system, "evidence", "verify", "--lead", winner, "--no-checkpoints")
     assert outcome.exit_code == 1
     assert "ALTERED: record #5" in outcome.output
     assert "1 tampered" in outcome.output
@@ -206,7 +206,7 @@ async def test_reordered_records_are_named(system: InMemorySystem, http: httpx.A
 async def test_the_cli_checks_every_chain_and_prints_a_bundle(system: InMemorySystem) -> None:
     winner, _ = await a_customer_with_a_history(system, 7009)
 
-    verified = await referee(system, "evidence", "verify")
+    verified = await referee(system, "evidence", "verify", "--no-checkpoints")
     shown = await referee(system, "evidence", "show", "--lead", winner)
 
     assert verified.exit_code == 0, verified.output
