@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import httpx
 import pytest
 from aiokafka.errors import KafkaTimeoutError
 
@@ -16,6 +17,7 @@ from referee_cli.docs import render_clients
 from referee_client import REASONS, SignatureRefused, Signer, Verifier, envelope_document, read_event
 from referee_client.contract import EVENTS, TOPICS, LeadDecisionEvent, LeadSubmitted, SettlementPayment
 from referee_client.events import UnreadableEvent, input_topic
+from referee_client.http import RefereeHttp, RefereeHttpError
 from referee_client.producer import RefereeProducer
 from referee_shared import reasons
 from referee_shared.events.catalog import decode
@@ -165,3 +167,25 @@ async def test_a_send_that_keeps_failing_is_given_up_and_the_error_reaches_the_c
     with pytest.raises(KafkaTimeoutError):
         await producer.send(LeadSubmitted.model_validate(submission().model_dump(mode="json")))
     assert len(flaky.sent) == 2
+
+
+async def test_the_http_client_retries_a_read_on_5xx_never_a_write_and_names_the_reason_code() -> None:
+    answers = {"GET": [503, 502, 200], "POST": [503]}
+    seen: list[str] = []
+
+    def service(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        status = answers[request.method].pop(0)
+        if status == 200:
+            return httpx.Response(200, json={"status": "accepted"})
+        return httpx.Response(status, json={"detail": "out_of_region: 杭州 is not among your regions"})
+
+    async def token() -> str:
+        return "t"
+
+    async with RefereeHttp("http://registration", token, transport=httpx.MockTransport(service)) as api:
+        assert await api.request("GET", "/leads/1") == {"status": "accepted"}
+        with pytest.raises(RefereeHttpError) as refused:
+            await api.request("POST", "/leads", json={})
+    assert seen == ["GET", "GET", "GET", "POST"], "a write is sent once: resending is the caller's choice"
+    assert (refused.value.status, refused.value.reason_code) == (503, "out_of_region")
