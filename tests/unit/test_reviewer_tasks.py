@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -88,21 +89,25 @@ CLASH_DETAILS = {
 }
 
 
+def clash_task(details: dict[str, Any], at: datetime) -> TaskOpened:
+    return task_opened(
+        task_id="clash-v-1",
+        kind=TaskKind.VISIT_CLASH,
+        title="two partners visit one contact",
+        role="reviewer",
+        workflow_id="wf-1",
+        choices=("acknowledge",),
+        details=details,
+        opened_at=at,
+        due_at=at,
+    )
+
+
 def test_a_task_whose_details_leave_the_contract_is_refused_where_it_is_made() -> None:
     at = datetime(2026, 3, 2, tzinfo=UTC)
     for details in ({**CLASH_DETAILS, "price": "1200000"}, {k: v for k, v in CLASH_DETAILS.items() if k != "contact"}):
         with pytest.raises(ValidationError):
-            task_opened(
-                task_id="clash-v-1",
-                kind=TaskKind.VISIT_CLASH,
-                title="clash",
-                role="reviewer",
-                workflow_id="wf-1",
-                choices=("acknowledge",),
-                details=details,
-                opened_at=at,
-                due_at=at,
-            )
+            clash_task(details, at)
 
 
 def test_the_task_opened_schema_gives_the_details_of_every_kind() -> None:
@@ -119,17 +124,7 @@ def test_the_task_opened_schema_gives_the_details_of_every_kind() -> None:
 
 def test_every_task_names_the_one_decide_update_and_every_task_workflow_answers_it() -> None:
     at = datetime(2026, 3, 2, tzinfo=UTC)
-    opened = task_opened(
-        task_id="t-1",
-        kind=TaskKind.VISIT_CLASH,
-        title="two partners visit one contact",
-        role="reviewer",
-        workflow_id="wf-1",
-        choices=("acknowledge",),
-        details=CLASH_DETAILS,
-        opened_at=at,
-        due_at=at,
-    )
+    opened = clash_task(CLASH_DETAILS, at)
     assert opened.update_name == DECIDE
     closed = task_closed("t-1", "expired", decided_by=None, reason="nobody decided", at=at)
     assert (closed.task_id, closed.outcome, closed.closed_at) == ("t-1", "expired", at)

@@ -128,19 +128,26 @@ async def _lead(request: Request, user: User, lead_id: UUID) -> dict[str, Any] |
     return found
 
 
-@router.get("/leads/{lead_id}", response_class=HTMLResponse)
-async def opportunity(request: Request, user: Partner, lead_id: UUID) -> Response:
+async def lead_page(request: Request, user: User, lead_id: UUID, *, status_code: int = 200, **problem: str) -> Response:
+    """The lead's page, with what went wrong (``photo_problem``, ``extension_problem``…) when a form was refused."""
     lead = await _lead(request, user, lead_id)
     return render(
         request,
         "partner/lead.html",
         user,
+        status_code=status_code,
         lead_id=lead_id,
         lead=lead,
         pending=PENDING,
         activities=ACTIVITIES,
         extension=extension_policy(request, lead),
+        **problem,
     )
+
+
+@router.get("/leads/{lead_id}", response_class=HTMLResponse)
+async def opportunity(request: Request, user: Partner, lead_id: UUID) -> Response:
+    return await lead_page(request, user, lead_id)
 
 
 @router.get("/leads/{lead_id}/status", response_class=HTMLResponse)
@@ -175,19 +182,7 @@ async def log_activity(
         try:
             kept = await photos(request).keep(await photo.read(photos(request).max_bytes + 1), user.partner_id or "")
         except NotAPhoto as refused:
-            lead = await _lead(request, user, lead_id)
-            return render(
-                request,
-                "partner/lead.html",
-                user,
-                status_code=422,
-                lead_id=lead_id,
-                lead=lead,
-                pending=PENDING,
-                activities=ACTIVITIES,
-                extension=extension_policy(request, lead),
-                photo_problem=str(refused),
-            )
+            return await lead_page(request, user, lead_id, status_code=422, photo_problem=str(refused))
         report["attachments"] = [kept.attachment()]
     await console(request).services.post(user, "registration", f"/leads/{lead_id}/activities", report)
     return RedirectResponse(f"/partner/leads/{lead_id}?logged=1", status_code=303)

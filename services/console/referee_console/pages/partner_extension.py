@@ -9,9 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..clients import ServiceRefused
-from ..labels import ACTIVITIES, PENDING
-from ..web import console, render
-from .partner import Partner, _lead, extension_policy
+from ..web import console
+from .partner import Partner, lead_page
 
 router = APIRouter(prefix="/partner")
 
@@ -31,17 +30,5 @@ async def ask_extension(
     except ServiceRefused as refused:
         if refused.status not in (409, 422):
             raise
-        lead = await _lead(request, user, lead_id)
-        return render(
-            request,
-            "partner/lead.html",
-            user,
-            status_code=refused.status,
-            lead_id=lead_id,
-            lead=lead,
-            pending=PENDING,
-            activities=ACTIVITIES,
-            extension=extension_policy(request, lead),
-            extension_problem=refused.detail,
-        )
+        return await lead_page(request, user, lead_id, status_code=refused.status, extension_problem=refused.detail)
     return RedirectResponse(f"/partner/leads/{lead_id}?extension=1", status_code=303)

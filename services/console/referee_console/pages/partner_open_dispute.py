@@ -11,10 +11,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..clients import ServiceRefused
-from ..labels import ACTIVITIES, PENDING
 from ..reasons import refusal_text
-from ..web import console, language, render
-from .partner import Partner, _lead, extension_policy
+from ..web import console, language
+from .partner import Partner, lead_page
 from .partner_disputes import TEXT_MAX
 
 router = APIRouter(prefix="/partner/leads")
@@ -41,17 +40,6 @@ async def open_dispute(
     except ServiceRefused as refused:
         if refused.status not in (403, 409, 422):
             raise
-        lead = await _lead(request, user, lead_id)
-        return render(
-            request,
-            "partner/lead.html",
-            user,
-            status_code=refused.status,
-            lead_id=lead_id,
-            lead=lead,
-            pending=PENDING,
-            activities=ACTIVITIES,
-            extension=extension_policy(request, lead),
-            dispute_problem=refusal_text(refused.detail, language(request)),
-        )
+        problem = refusal_text(refused.detail, language(request))
+        return await lead_page(request, user, lead_id, status_code=refused.status, dispute_problem=problem)
     return RedirectResponse(f"/partner/disputes/{dispute_id}?opened=1", status_code=303)
